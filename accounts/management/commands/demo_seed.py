@@ -1,0 +1,37 @@
+from django.core.management.base import BaseCommand
+from django.utils import timezone
+
+from accounts.demo import ADMIN_EMAIL, DEMO_EMAIL, DEMO_PASSWORD
+from accounts.models import User
+
+
+class Command(BaseCommand):
+    help = "Creates (or resets) the demo accounts used by `make run`. Never run in production."
+
+    def handle(self, *args, **options) -> None:
+        from django.conf import settings
+
+        if settings.IS_PRODUCTION:
+            self.stderr.write("Refusé : les comptes de démonstration n'existent pas en production.")
+            return
+        now = timezone.now()
+        for email, first, last, staff in [
+            (DEMO_EMAIL, "Camille", "Démo", False),
+            (ADMIN_EMAIL, "Alex", "Admin", True),
+        ]:
+            user, _ = User.objects.update_or_create(
+                email=email,
+                defaults={
+                    "first_name": first,
+                    "last_name": last,
+                    "is_active": True,
+                    "is_staff": staff,
+                    "is_superuser": staff,
+                    "email_confirmed_at": now,
+                    "terms_accepted_at": now,
+                    "terms_version": settings.TERMS_VERSION,
+                },
+            )
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+        self.stdout.write(f"Comptes de démonstration prêts : {DEMO_EMAIL} et {ADMIN_EMAIL}.")

@@ -1,0 +1,21 @@
+"""Local development and the demo (`make run`): safe defaults, e-mails kept in the database."""
+
+import os
+
+os.environ.setdefault("DJANGO_ENV", "development")
+
+from .base import *  # noqa: E402,F403
+from .base import env, env_list  # noqa: E402
+
+DEBUG = True
+SECRET_KEY = env("DJANGO_SECRET_KEY", "dev-only-secret-key-not-for-production")
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost")
+BASE_URL = env("BASE_URL", f"http://127.0.0.1:{env('PORT', '8000')}")
+CSRF_TRUSTED_ORIGINS = [BASE_URL]
+
+# E-mails are stored as OutgoingEmail rows and browsable at /dev/emails/; nothing leaves.
+NOTIFICATIONS_DELIVERY_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

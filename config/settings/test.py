@@ -1,0 +1,24 @@
+"""Test settings: the embedded PostgreSQL, tasks run in-process, e-mails in memory."""
+
+import os
+
+os.environ.setdefault("DJANGO_ENV", "test")
+
+from .base import *  # noqa: E402,F403
+from .base import Q_CLUSTER, STORAGES  # noqa: E402
+
+DEBUG = False
+SECRET_KEY = "test-secret-key"
+ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
+BASE_URL = "http://testserver"
+CSRF_TRUSTED_ORIGINS = [BASE_URL]
+
+Q_CLUSTER = {**Q_CLUSTER, "sync": True}
+NOTIFICATIONS_DELIVERY_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES = {
+    **STORAGES,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# Fast hashing in tests; a dedicated test checks the production hasher list.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+AXES_ENABLED = True
