@@ -45,6 +45,7 @@ def base_context() -> dict:
         "SECURITY_CONTACT_EMAIL": settings.SECURITY_CONTACT_EMAIL,
         "CRISP_ENABLED": bool(settings.CRISP_WEBSITE_ID),
         "CRISP_WEBSITE_ID": settings.CRISP_WEBSITE_ID,
+        "CRISP_SIGNED_IDENTITY": bool(settings.CRISP_WEBSITE_ID and settings.CRISP_SIGNING_KEY),
         "MATOMO_URL": settings.MATOMO_URL,
         "MATOMO_SITE_ID": settings.MATOMO_SITE_ID,
         "IS_PRODUCTION": settings.IS_PRODUCTION,

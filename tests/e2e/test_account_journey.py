@@ -26,20 +26,20 @@ def relative(url: str) -> str:
 
 def sign_in(page, password: str) -> None:
     page.goto(reverse("accounts:login"))
-    page.get_by_label("Adresse e-mail").fill(EMAIL)
-    page.get_by_label("Mot de passe", exact=True).fill(password)
+    page.locator("[name=username]").fill(EMAIL)
+    page.locator("[name=password]").fill(password)
     page.get_by_role("button", name="Se connecter").click()
 
 
 def test_account_journey(page, check_a11y):
     page.goto(reverse("pages:home"))
     page.get_by_role("link", name="Créer un compte").first.click()
-    page.get_by_label("Adresse e-mail").fill(EMAIL)
-    page.get_by_label("Prénom").fill("Léa")
-    page.get_by_label("Nom", exact=True).fill("Durand")
-    page.get_by_label("Mot de passe", exact=True).fill(FIRST)
-    page.get_by_label("Confirmation du mot de passe").fill(FIRST)
-    page.get_by_label("J'ai lu et j'accepte").check()
+    page.locator("[name=email]").fill(EMAIL)
+    page.locator("[name=first_name]").fill("Léa")
+    page.locator("[name=last_name]").fill("Durand")
+    page.locator("[name=password1]").fill(FIRST)
+    page.locator("[name=password2]").fill(FIRST)
+    page.locator("label[for=id_accept_terms]").click()  # DSFR draws the box on the label
     page.get_by_role("button", name="Créer mon compte").click()
     assert page.get_by_role("heading", name="Vérifiez votre messagerie").is_visible()
     check_a11y(page, "journey-email-sent")
@@ -57,9 +57,9 @@ def test_account_journey(page, check_a11y):
     page.wait_for_url("**/tableau-de-bord/")
 
     page.goto(reverse("accounts:password_change"))
-    page.get_by_label("Mot de passe actuel").fill(FIRST)
-    page.get_by_label("Nouveau mot de passe", exact=True).fill(SECOND)
-    page.get_by_label("Confirmation du nouveau mot de passe").fill(SECOND)
+    page.locator("[name=old_password]").fill(FIRST)
+    page.locator("[name=new_password1]").fill(SECOND)
+    page.locator("[name=new_password2]").fill(SECOND)
     page.get_by_role("button", name="Changer de mot de passe").click()
     assert page.get_by_text("Votre mot de passe a été modifié").is_visible()
 
@@ -70,14 +70,14 @@ def test_account_journey(page, check_a11y):
     assert page.get_by_text("Adresse e-mail ou mot de passe incorrect.").is_visible()
 
     page.get_by_role("link", name="Mot de passe oublié ?").click()
-    page.get_by_label("Adresse e-mail").fill(EMAIL)
+    page.locator("[name=email]").fill(EMAIL)
     page.get_by_role("button", name="Recevoir le lien").click()
     assert page.get_by_role("heading", name="Vérifiez votre messagerie").is_visible()
 
     page.goto(relative(last_link(EMAIL, "/mot-de-passe-oublie/")))
     check_a11y(page, "journey-reset")
-    page.get_by_label("Nouveau mot de passe", exact=True).fill(THIRD)
-    page.get_by_label("Confirmation du nouveau mot de passe").fill(THIRD)
+    page.locator("[name=new_password1]").fill(THIRD)
+    page.locator("[name=new_password2]").fill(THIRD)
     page.get_by_role("button", name="Enregistrer le nouveau mot de passe").click()
     assert page.get_by_text("Connectez-vous avec le nouveau mot de passe").is_visible()
 

@@ -31,8 +31,8 @@ PRIVATE_PAGES = [
 
 def sign_in(page, email: str) -> None:
     page.goto(reverse("accounts:login"))
-    page.get_by_label("Adresse e-mail").fill(email)
-    page.get_by_label("Mot de passe", exact=True).fill(DEFAULT_PASSWORD)
+    page.locator("[name=username]").fill(email)
+    page.locator("[name=password]").fill(DEFAULT_PASSWORD)
     page.get_by_role("button", name="Se connecter").click()
     page.wait_for_url("**/tableau-de-bord/")
 
@@ -60,8 +60,8 @@ def test_forms_with_errors(page, check_a11y):
     assert page.locator(".fr-error-text").count() >= 4
     check_a11y(page, "signup-errors")
     page.goto(reverse("accounts:login"))
-    page.get_by_label("Adresse e-mail").fill("personne@exemple.fr")
-    page.get_by_label("Mot de passe", exact=True).fill("mauvais")
+    page.locator("[name=username]").fill("personne@exemple.fr")
+    page.locator("[name=password]").fill("mauvais")
     page.get_by_role("button", name="Se connecter").click()
     assert page.get_by_text("Adresse e-mail ou mot de passe incorrect.").is_visible()
     check_a11y(page, "login-errors")
