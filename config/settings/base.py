@@ -105,6 +105,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Accounts and authentication --------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
+# The e-mail is unique through a case-insensitive constraint (Lower(email)), which this check ignores.
+SILENCED_SYSTEM_CHECKS = ["auth.W004"]
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "accounts.backends.EmailBackend",
