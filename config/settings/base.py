@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
 
 from config.sentry import init_sentry
@@ -243,7 +244,7 @@ _crisp_connect = (
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
-        "script-src": ["'self'", "'nonce'", *_matomo, *_crisp_scripts],
+        "script-src": ["'self'", NONCE, *_matomo, *_crisp_scripts],
         "style-src": ["'self'", "'unsafe-inline'", *_crisp_scripts],
         "img-src": ["'self'", "data:", *_matomo, *_crisp_scripts, "https://image.crisp.chat"]
         if CRISP_WEBSITE_ID
