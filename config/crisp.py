@@ -13,9 +13,7 @@ from django.http import HttpRequest
 
 def crisp_user_signature(email: str) -> str:
     """Hex HMAC-SHA256 of the e-mail address, keyed with CRISP_SIGNING_KEY."""
-    return hmac.new(
-        settings.CRISP_SIGNING_KEY.encode(), email.encode(), hashlib.sha256
-    ).hexdigest()
+    return hmac.new(settings.CRISP_SIGNING_KEY.encode(), email.encode(), hashlib.sha256).hexdigest()
 
 
 def crisp_identity(request: HttpRequest) -> dict[str, str] | None:

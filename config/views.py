@@ -61,7 +61,7 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def security_txt(request: HttpRequest) -> HttpResponse:
-    expires = (timezone.now() + timezone.timedelta(days=365)).replace(microsecond=0)
+    expires = (timezone.now() + datetime.timedelta(days=365)).replace(microsecond=0)
     lines = [
         f"Contact: mailto:{settings.SECURITY_CONTACT_EMAIL}",
         f"Expires: {expires.isoformat()}",

@@ -21,7 +21,6 @@ from notifications.services import PROVIDER_ATTRIBUTE
 logger = logging.getLogger(__name__)
 
 
-
 class QueuedEmailBackend(BaseEmailBackend):
     """Stores each message and enqueues its delivery; never talks to a provider itself.
 
@@ -72,7 +71,9 @@ class FailoverEmailBackend(BaseEmailBackend):
             fallback = configured_fallback_backend()
             if fallback is None or not is_unreachable_error(error):
                 raise
-            logger.warning("E-mail provider %s unreachable (%s), trying %s", primary, error, fallback)
+            logger.warning(
+                "E-mail provider %s unreachable (%s), trying %s", primary, error, fallback
+            )
             return _send_with(fallback, message)
 
 
@@ -104,7 +105,8 @@ def is_unreachable_error(error: BaseException) -> bool:
     if isinstance(cause, requests.ConnectionError):
         # "Connection aborted": the request may have been received before the connection broke.
         return not any(
-            isinstance(arg, ProtocolError) or isinstance(getattr(arg, "reason", None), ProtocolError)
+            isinstance(arg, ProtocolError)
+            or isinstance(getattr(arg, "reason", None), ProtocolError)
             for arg in cause.args
         )
     return False

@@ -16,9 +16,7 @@ class OutgoingEmail(models.Model):
     to = ArrayField(models.TextField(), verbose_name="destinataires", default=list, blank=True)
     cc = ArrayField(models.TextField(), verbose_name="copie", default=list, blank=True)
     bcc = ArrayField(models.TextField(), verbose_name="copie cachée", default=list, blank=True)
-    reply_to = ArrayField(
-        models.TextField(), verbose_name="répondre à", default=list, blank=True
-    )
+    reply_to = ArrayField(models.TextField(), verbose_name="répondre à", default=list, blank=True)
     headers = models.JSONField("en-têtes supplémentaires", default=dict, blank=True)
     subject = models.TextField("objet", blank=True)
     body_text = models.TextField("texte", blank=True)

@@ -62,9 +62,7 @@ def test_queued_backend_stores_the_message_and_delivers_it():
     [sent] = mail.outbox
     assert sent.subject == "Votre déclaration SACEM"
     assert sent.body == "Bonjour,\nVoici votre déclaration."
-    assert sent.alternatives == [
-        ("<p>Bonjour,</p><p>Voici votre déclaration.</p>", "text/html")
-    ]
+    assert sent.alternatives == [("<p>Bonjour,</p><p>Voici votre déclaration.</p>", "text/html")]
     assert sent.to == ["Camille <camille@example.org>"]
     assert sent.cc == ["copie@example.org"]
     assert sent.bcc == ["archive@example.org"]
