@@ -2,14 +2,13 @@ from django import forms
 from django.contrib.auth import authenticate, password_validation
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils.functional import lazy
 
 from accounts.models import User
+from accounts.passwords import password_policy
 from config.forms import BaseForm
 
-PASSWORD_HELP = (
-    "Au moins 12 caractères, pas entièrement numérique, ni trop courant, "
-    "ni trop proche de vos nom, prénom ou adresse e-mail."
-)
+PASSWORD_HELP = lazy(password_policy, str)()
 
 
 def password_field(label: str, *, autocomplete: str, help_text: str = "") -> forms.CharField:

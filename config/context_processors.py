@@ -6,6 +6,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
+from accounts.passwords import password_policy
 from config.crisp import crisp_identity
 
 # Replaces django-dsfr's `site_config` processor, which reads a DsfrConfig row on every request.
@@ -49,7 +50,7 @@ def base_context() -> dict:
         "MATOMO_URL": settings.MATOMO_URL,
         "MATOMO_SITE_ID": settings.MATOMO_SITE_ID,
         "IS_PRODUCTION": settings.IS_PRODUCTION,
-        "PASSWORD_MIN_LENGTH": settings.PASSWORD_MIN_LENGTH,
+        "PASSWORD_POLICY": password_policy(),
         "TERMS_VERSION": settings.TERMS_VERSION,
     }
 

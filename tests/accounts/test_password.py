@@ -110,5 +110,5 @@ def test_account_deletion_needs_password_and_confirmation(user):
     response = client.post(url, {"password": DEFAULT_PASSWORD, "confirm": "on"})
     assert response.url == reverse("pages:home")
     assert not User.objects.filter(pk=user.pk).exists()
-    assert not Session.objects.exists()
+    assert not any("_auth_user_id" in session.get_decoded() for session in Session.objects.all())
     assert mail.outbox[-1].subject == "Votre compte Assistant déclaration a été supprimé"

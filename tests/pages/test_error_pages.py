@@ -71,7 +71,6 @@ def test_csrf_failure_view(rf):
 
 @pytest.mark.django_db
 def test_csrf_failure_through_the_middleware(client, settings):
-    settings.CSRF_FAILURE_VIEW = "config.views.csrf_failure"
     client.handler.enforce_csrf_checks = True
     response = client.post(reverse("accounts:login"), {"username": "a@b.fr", "password": "x"})
     assert response.status_code == 403

@@ -143,9 +143,22 @@ def test_privacy_policy(client):
     assert "deux ans après la dernière connexion" in text
     assert "supprimé immédiatement" in text
     assert 'id="cookies"' in html
-    for cookie in (settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME, "messages"):
+    for cookie in (settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME):
         assert f"<code>{cookie}</code>" in html
+    assert "<code>messages</code>" not in html
     assert "sans cookie" in text
+
+
+@pytest.mark.django_db
+def test_the_service_sets_only_the_cookies_the_privacy_policy_lists(client, user):
+    from tests.factories import DEFAULT_PASSWORD
+
+    client.get(reverse("accounts:login"))
+    client.post(reverse("accounts:login"), {"username": user.email, "password": DEFAULT_PASSWORD})
+    client.post(reverse("accounts:settings"), {"first_name": "Alix", "last_name": "Roy"})
+    client.get(reverse("accounts:settings"))  # shows, then clears, a flash message
+    client.post(reverse("accounts:logout"))
+    assert set(client.cookies) <= {settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME}
 
 
 def test_terms_of_use(client):
@@ -169,12 +182,15 @@ def test_terms_with_a_version_that_is_not_a_date(client, settings):
 
 
 def test_password_policy_is_one_sentence_from_the_setting(settings, rf):
-    assert render_to_string("includes/password_policy.html", {"PASSWORD_MIN_LENGTH": 12}) == (
-        PASSWORD_POLICY
-    )
+    from accounts.forms import SignupForm
+
+    rendered = render_to_string("includes/password_policy.html", request=rf.get("/"))
+    assert rendered == PASSWORD_POLICY
+    assert str(SignupForm().fields["password1"].help_text) == PASSWORD_POLICY
     settings.PASSWORD_MIN_LENGTH = 14
     rendered = render_to_string("includes/password_policy.html", request=rf.get("/"))
     assert rendered == PASSWORD_POLICY.replace("12", "14")
+    assert str(SignupForm().fields["password1"].help_text) == rendered
 
 
 def test_sitemap_lists_public_and_account_pages(client):
