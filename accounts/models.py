@@ -52,6 +52,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     email_confirmed_at = models.DateTimeField("e-mail confirmé le", null=True, blank=True)
     terms_accepted_at = models.DateTimeField("conditions acceptées le", null=True, blank=True)
     terms_version = models.CharField("version des conditions acceptée", max_length=20, blank=True)
+    inactivity_warned_at = models.DateTimeField(
+        "prévenu de la suppression pour inactivité le", null=True, blank=True
+    )
     # Changed to invalidate every link previously sent by e-mail (see accounts/tokens.py).
     security_stamp = models.CharField(max_length=32, default=new_security_stamp, editable=False)
 

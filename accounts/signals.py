@@ -10,6 +10,9 @@ def remember_session(sender, request, user, **kwargs) -> None:
         UserSession.objects.update_or_create(
             session_key=request.session.session_key, defaults={"user": user}
         )
+    if user.inactivity_warned_at is not None:
+        user.inactivity_warned_at = None
+        user.save(update_fields=["inactivity_warned_at"])
 
 
 @receiver(user_logged_out)

@@ -21,6 +21,7 @@ SITE_CONFIG = SimpleNamespace(
     ),
     beta_tag=True,
     mourning=False,
+    # django-dsfr's own notice renders outside any landmark; ours is in templates/base.html.
     notice_title="",
     notice_description="",
     accessibility_status="NOT",

@@ -37,6 +37,7 @@ def main() -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
     started = time.monotonic()
     subprocess.run(manage("migrate", "--noinput", "-v", "0"), check=True, cwd=ROOT)
+    subprocess.run(manage("setup_schedules"), check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
     subprocess.run(manage("demo_seed"), check=True, cwd=ROOT)
     worker = subprocess.Popen(manage("qcluster"), cwd=ROOT)
     web = subprocess.Popen(

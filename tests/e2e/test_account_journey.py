@@ -83,4 +83,4 @@ def test_account_journey(page, check_a11y):
 
     sign_in(page, THIRD)
     page.wait_for_url("**/tableau-de-bord/")
-    assert page.get_by_role("link", name="Mon compte").is_visible()
+    assert page.get_by_role("heading", name="Bienvenue, Léa").is_visible()

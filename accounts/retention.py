@@ -1,0 +1,73 @@
+"""Retention of accounts, as the privacy policy states it.
+
+- An inscription never confirmed is deleted after UNCONFIRMED_RETENTION.
+- An account unused for INACTIVE_RETENTION (no login since, or since sign-up) is warned by
+  e-mail, then deleted WARNING_NOTICE later unless its owner signs in meanwhile (signing in
+  clears the warning, see accounts/signals.py).
+Staff accounts are never purged.
+"""
+
+import logging
+from datetime import datetime, timedelta
+
+from django.db.models import Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.services import absolute_url, account_delete
+from notifications.emails import send_templated_email
+
+logger = logging.getLogger(__name__)
+
+UNCONFIRMED_RETENTION = timedelta(days=30)
+INACTIVE_RETENTION = timedelta(days=730)
+WARNING_NOTICE = timedelta(days=30)
+
+
+def _unused_since(before: datetime) -> QuerySet[User]:
+    return User.objects.filter(is_staff=False, email_confirmed_at__isnull=False).filter(
+        Q(last_login__lt=before) | Q(last_login__isnull=True, date_joined__lt=before)
+    )
+
+
+def accounts_purge(*, now: datetime | None = None) -> dict[str, int]:
+    """Runs daily. Returns how many accounts were warned and deleted, for the task's result."""
+    now = now or timezone.now()
+    unconfirmed = User.objects.filter(
+        is_staff=False, email_confirmed_at__isnull=True, date_joined__lt=now - UNCONFIRMED_RETENTION
+    )
+    unconfirmed_count, _ = unconfirmed.delete()
+
+    to_warn = _unused_since(now - (INACTIVE_RETENTION - WARNING_NOTICE)).filter(
+        inactivity_warned_at__isnull=True
+    )
+    warned = 0
+    for user in to_warn.iterator():
+        send_templated_email(
+            to=[user.email],
+            template="inactivity_warning",
+            context={
+                "user": user,
+                "deletion_date": now + WARNING_NOTICE,
+                "login_url": absolute_url(reverse("accounts:login")),
+            },
+        )
+        user.inactivity_warned_at = now
+        user.save(update_fields=["inactivity_warned_at"])
+        warned += 1
+
+    deleted = 0
+    to_delete = _unused_since(now - INACTIVE_RETENTION).filter(
+        inactivity_warned_at__lte=now - WARNING_NOTICE
+    )
+    for user in to_delete.iterator():
+        account_delete(user=user)
+        deleted += 1
+    logger.info(
+        "Accounts purge: %s unconfirmed deleted, %s warned, %s inactive deleted",
+        unconfirmed_count,
+        warned,
+        deleted,
+    )
+    return {"unconfirmed_deleted": unconfirmed_count, "warned": warned, "inactive_deleted": deleted}
