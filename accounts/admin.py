@@ -6,6 +6,7 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Su
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.utils import timezone
+from dsfr.models import DsfrConfig
 
 from accounts.models import User, UserSession
 
@@ -116,3 +117,11 @@ class UserAdmin(DjangoUserAdmin):
     @admin.display(description="sessions actives", ordering="active_sessions_count")
     def active_sessions(self, user: User) -> int:
         return user.active_sessions_count
+
+
+# Site settings come from config/context_processors.py, not from django-dsfr's DsfrConfig rows.
+admin.site.unregister(DsfrConfig)
+
+admin.site.site_header = "Assistant déclaration — administration"
+admin.site.site_title = "Administration d'Assistant déclaration"
+admin.site.index_title = "Tableau de bord de l'administration"

@@ -67,6 +67,8 @@ def test_detail_shows_headers_text_html_and_links(client, settings, emails):
     email = emails[1]
 
     response = client.get(reverse("dev_emails:detail", args=[email.pk]))
+    # The srcdoc preview inherits the page's CSP: 'none' would leave it blank.
+    assert "frame-ancestors 'self'" in response.headers["Content-Security-Policy"]
 
     assert response.status_code == 200
     content = response.content.decode()
