@@ -112,3 +112,11 @@ def test_account_deletion_needs_password_and_confirmation(user):
     assert not User.objects.filter(pk=user.pk).exists()
     assert not any("_auth_user_id" in session.get_decoded() for session in Session.objects.all())
     assert mail.outbox[-1].subject == "Votre compte Assistant déclaration a été supprimé"
+
+
+@pytest.mark.parametrize("name", ["accounts:password_reset", "accounts:confirmation_resend"])
+def test_email_forms_reject_bad_addresses_in_french(client, name):
+    response = client.post(reverse(name), {"email": "pas une adresse"})
+    assert response.status_code == 200
+    assert "Saisissez une adresse e-mail valide" in response.content.decode()
+    assert not mail.outbox

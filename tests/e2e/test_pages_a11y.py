@@ -83,3 +83,17 @@ def test_error_pages(page, check_a11y):
         response = page.goto(url)
         assert response.status == status
         check_a11y(page, f"error-{status}")
+
+
+@pytest.mark.urls("tests.e2e.dev_urls")
+def test_dev_mailbox(page, check_a11y, settings):
+    settings.DEBUG = True
+    page.goto(reverse("accounts:password_reset"))
+    user = UserFactory()
+    page.locator("[name=email]").fill(user.email)
+    page.get_by_role("button", name="Recevoir le lien").click()
+    page.goto("/dev/emails/")
+    check_a11y(page, "dev-emails")
+    page.get_by_role("link", name="Choisissez un nouveau mot de passe").click()
+    assert page.frame_locator("iframe").get_by_text("Choisir un nouveau mot de passe").is_visible()
+    check_a11y(page, "dev-email-detail")
