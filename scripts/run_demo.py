@@ -1,4 +1,4 @@
-"""`make run`: migrate, load the demo accounts, then serve the site and the task worker.
+"""`make run`: migrate and load the demo (`demo_setup`), then serve the site and the task worker.
 
 Both processes stop together on Ctrl+C. The embedded PostgreSQL keeps running in the
 background (data in .data/postgres), so the next `make run` starts in seconds.
@@ -36,9 +36,7 @@ def wait_until_up(url: str, timeout: float = 60) -> bool:
 def main() -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
     started = time.monotonic()
-    subprocess.run(manage("migrate", "--noinput", "-v", "0"), check=True, cwd=ROOT)
-    subprocess.run(manage("setup_schedules"), check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
-    subprocess.run(manage("demo_seed"), check=True, cwd=ROOT)
+    subprocess.run(manage("demo_setup"), check=True, cwd=ROOT)
     worker = subprocess.Popen(manage("qcluster"), cwd=ROOT)
     web = subprocess.Popen(
         manage("runserver", f"127.0.0.1:{PORT}", "--noreload", "--skip-checks"), cwd=ROOT

@@ -1,3 +1,6 @@
+from io import StringIO
+
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
@@ -6,7 +9,10 @@ from accounts.models import User
 
 
 class Command(BaseCommand):
-    help = "Creates (or resets) the demo accounts used by `make run`. Never run in production."
+    help = (
+        "Prepares the demo of `make run` in one process: migrations, schedules, demo accounts "
+        "(created, or reset to the demo password). Never run in production."
+    )
 
     def handle(self, *args, **options) -> None:
         from django.conf import settings
@@ -14,6 +20,8 @@ class Command(BaseCommand):
         if settings.IS_PRODUCTION:
             self.stderr.write("Refusé : les comptes de démonstration n'existent pas en production.")
             return
+        call_command("migrate", interactive=False, verbosity=0)
+        call_command("setup_schedules", stdout=StringIO())
         now = timezone.now()
         for email, first, last, staff in [
             (DEMO_EMAIL, "Camille", "Démo", False),
@@ -32,6 +40,7 @@ class Command(BaseCommand):
                     "terms_version": settings.TERMS_VERSION,
                 },
             )
-            user.set_password(DEMO_PASSWORD)
-            user.save(update_fields=["password"])
+            if not user.check_password(DEMO_PASSWORD):
+                user.set_password(DEMO_PASSWORD)
+                user.save(update_fields=["password"])
         self.stdout.write(f"Comptes de démonstration prêts : {DEMO_EMAIL} et {ADMIN_EMAIL}.")
