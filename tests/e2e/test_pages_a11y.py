@@ -97,3 +97,14 @@ def test_dev_mailbox(page, check_a11y, settings):
     page.get_by_role("link", name="Choisissez un nouveau mot de passe").click()
     assert page.frame_locator("iframe").get_by_text("Choisir un nouveau mot de passe").is_visible()
     check_a11y(page, "dev-email-detail")
+
+
+def test_lockout_page(page, check_a11y, settings):
+    user = UserFactory()
+    for _ in range(settings.AXES_FAILURE_LIMIT + 1):
+        page.goto(reverse("accounts:login"))
+        page.locator("[name=username]").fill(user.email)
+        page.locator("[name=password]").fill("mauvais-mot-de-passe")
+        page.get_by_role("button", name="Se connecter").click()
+    assert page.get_by_role("heading", name="Connexion temporairement bloquée").is_visible()
+    check_a11y(page, "lockout")
