@@ -11,7 +11,9 @@ export UV_NATIVE_TLS := 1
 
 # Installs the locked dependencies; reruns only when the lock file changes.
 $(VENV)/.installed: requirements.lock
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || { \
+		SUDO=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); rm -rf $(VENV); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq python3-venv >/dev/null && $(PYTHON) -m venv $(VENV); }
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 	$(BIN)/uv pip sync --quiet --python $(BIN)/python requirements.lock
 	touch $@

@@ -88,6 +88,12 @@ class UserAdmin(DjangoUserAdmin):
         ),
     ]
 
+    def save_model(self, request, obj: User, form, change: bool) -> None:
+        # An account an admin activates counts as confirmed (see accounts/retention.py).
+        if obj.is_active and obj.email_confirmed_at is None:
+            obj.email_confirmed_at = timezone.now()
+        super().save_model(request, obj, form, change)
+
     def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
         live = Session.objects.filter(
             session_key=OuterRef("session_key"), expire_date__gt=timezone.now()

@@ -26,7 +26,8 @@ WARNING_NOTICE = timedelta(days=30)
 
 
 def _unused_since(before: datetime) -> QuerySet[User]:
-    return User.objects.filter(is_staff=False, email_confirmed_at__isnull=False).filter(
+    confirmed = Q(email_confirmed_at__isnull=False) | Q(is_active=True)
+    return User.objects.filter(confirmed, is_staff=False).filter(
         Q(last_login__lt=before) | Q(last_login__isnull=True, date_joined__lt=before)
     )
 
@@ -35,7 +36,10 @@ def accounts_purge(*, now: datetime | None = None) -> dict[str, int]:
     """Runs daily. Returns how many accounts were warned and deleted, for the task's result."""
     now = now or timezone.now()
     unconfirmed = User.objects.filter(
-        is_staff=False, email_confirmed_at__isnull=True, date_joined__lt=now - UNCONFIRMED_RETENTION
+        is_staff=False,
+        is_active=False,
+        email_confirmed_at__isnull=True,
+        date_joined__lt=now - UNCONFIRMED_RETENTION,
     )
     unconfirmed_count, _ = unconfirmed.delete()
 

@@ -22,9 +22,9 @@ def manage(*args: str) -> list[str]:
     return [PYTHON, str(ROOT / "manage.py"), *args]
 
 
-def wait_until_up(url: str, timeout: float = 60) -> bool:
+def wait_until_up(url: str, web: subprocess.Popen, timeout: float = 60) -> bool:
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and web.poll() is None:
         try:
             with urllib.request.urlopen(url, timeout=2):  # noqa: S310 (loopback only)
                 return True
@@ -42,8 +42,8 @@ def main() -> int:
         manage("runserver", f"127.0.0.1:{PORT}", "--noreload", "--skip-checks"), cwd=ROOT
     )
     try:
-        if not wait_until_up(URL):
-            print("Le serveur web n'a pas démarré.", file=sys.stderr)
+        if not wait_until_up(URL, web):
+            print(f"Le serveur web n'a pas démarré (le port {PORT} est-il déjà pris ?).", file=sys.stderr)
             return 1
         from accounts.demo import ADMIN_EMAIL, DEMO_EMAIL, DEMO_PASSWORD
 

@@ -239,8 +239,14 @@ X_FRAME_OPTIONS = "DENY"
 
 _matomo = [MATOMO_URL] if MATOMO_URL else []
 _crisp_scripts = ["https://client.crisp.chat"] if CRISP_WEBSITE_ID else []
+# Hosts and sources Crisp's documentation asks for (chat box, uploads, real-time relay).
 _crisp_connect = (
-    ["https://client.crisp.chat", "https://storage.crisp.chat", "wss://client.relay.crisp.chat"]
+    [
+        "https://client.crisp.chat",
+        "https://storage.crisp.chat",
+        "wss://client.relay.crisp.chat",
+        "wss://stream.relay.crisp.chat",
+    ]
     if CRISP_WEBSITE_ID
     else []
 )
@@ -249,9 +255,17 @@ CONTENT_SECURITY_POLICY = {
         "default-src": ["'self'"],
         "script-src": ["'self'", NONCE, *_matomo, *_crisp_scripts],
         "style-src": ["'self'", "'unsafe-inline'", *_crisp_scripts],
-        "img-src": ["'self'", "data:", *_matomo, *_crisp_scripts, "https://image.crisp.chat"]
-        if CRISP_WEBSITE_ID
-        else ["'self'", "data:", *_matomo],
+        "img-src": [
+            "'self'",
+            "data:",
+            *_matomo,
+            *(
+                ["https://client.crisp.chat", "https://image.crisp.chat", "https://storage.crisp.chat"]
+                if CRISP_WEBSITE_ID
+                else []
+            ),
+        ],
+        "worker-src": ["'self'", *(["blob:"] if CRISP_WEBSITE_ID else [])],
         "font-src": ["'self'", "data:", *_crisp_scripts],
         "connect-src": ["'self'", *_matomo, *_crisp_connect],
         "frame-ancestors": ["'none'"],

@@ -27,6 +27,13 @@ def test_unconfirmed_inscriptions_are_deleted_after_30_days():
     assert User.objects.filter(pk=recent.pk).exists()
 
 
+def test_an_account_activated_by_an_admin_is_not_an_unconfirmed_inscription():
+    now = timezone.now()
+    activated = UserFactory(is_active=True, email_confirmed_at=None, date_joined=now - 60 * DAY)
+    accounts_purge(now=now)
+    assert User.objects.filter(pk=activated.pk).exists()
+
+
 def test_inactive_accounts_are_warned_then_deleted_a_month_later():
     now = timezone.now()
     sleeper = UserFactory(last_login=now - 701 * DAY)

@@ -1,7 +1,7 @@
 from io import StringIO
 
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from accounts.demo import ADMIN_EMAIL, DEMO_EMAIL, DEMO_PASSWORD
@@ -18,8 +18,7 @@ class Command(BaseCommand):
         from django.conf import settings
 
         if settings.IS_PRODUCTION:
-            self.stderr.write("Refusé : les comptes de démonstration n'existent pas en production.")
-            return
+            raise CommandError("Refusé : les comptes de démonstration n'existent pas en production.")
         call_command("migrate", interactive=False, verbosity=0)
         call_command("setup_schedules", stdout=StringIO())
         now = timezone.now()
