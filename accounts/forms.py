@@ -115,16 +115,19 @@ class LoginForm(BaseForm):
             return cleaned
         self.user = authenticate(self.request, username=email, password=password)
         if self.user is None:
-            inactive = User.objects.filter(email__iexact=email, is_active=False).first()
-            if (
-                inactive
-                and inactive.email_confirmed_at is None
-                and inactive.check_password(password)
-            ):
+            if getattr(self.request, "unconfirmed_login", False):
                 self.unconfirmed = True
                 raise ValidationError(self.UNCONFIRMED)
             raise ValidationError(self.INVALID)
         return cleaned
+
+
+class ConfirmationForm(BaseForm):
+    password = password_field(
+        "Mot de passe choisi à l'inscription",
+        autocomplete="current-password",
+        help_text="Par sécurité, l'activation du compte demande son mot de passe.",
+    )
 
 
 class SetPasswordForm(NewPasswordMixin, BaseForm):

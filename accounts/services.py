@@ -3,8 +3,9 @@
 import logging
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.contrib.sessions.models import Session
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -13,6 +14,10 @@ from accounts.tokens import confirmation_tokens, encode_uid, password_reset_toke
 from notifications.emails import send_templated_email
 
 logger = logging.getLogger(__name__)
+
+
+class InvalidLink(Exception):
+    """The link from the e-mail has expired, was already used, or a newer one was sent."""
 
 
 def absolute_url(path: str) -> str:
@@ -38,38 +43,48 @@ def _send_confirmation(user: User) -> None:
     )
 
 
-@transaction.atomic
 def user_register(*, email: str, first_name: str, last_name: str, password: str) -> None:
     """Creates an inactive account and sends the confirmation link.
 
-    When the address already has an account, the answer to the visitor is the same, and the
-    account's owner gets either a new confirmation link or a notice that someone tried.
+    The visitor gets the same answer, in the same time, whether the address has an account or not.
+    A second sign-up on an unconfirmed account replaces its password: only the mailbox owner can
+    confirm, and confirming asks for that password, so nobody can prepare an account for someone
+    else's address. The owner of a confirmed account is told that someone tried.
     """
-    existing = User.objects.filter(email__iexact=email).first()
-    if existing is not None:
-        if existing.email_confirmed_at is None and not existing.is_active:
+    password_hash = make_password(password)  # on every path, so that timing reveals nothing
+    profile = {
+        "first_name": first_name,
+        "last_name": last_name,
+        "password": password_hash,
+        "terms_accepted_at": timezone.now(),
+        "terms_version": settings.TERMS_VERSION,
+    }
+    with transaction.atomic():
+        existing = User.objects.select_for_update().filter(email__iexact=email).first()
+        if existing is None:
+            try:
+                with transaction.atomic():
+                    user = User.objects.create(email=email, is_active=False, **profile)
+            except IntegrityError:  # the same address signed up at the same moment
+                existing = User.objects.select_for_update().get(email__iexact=email)
+            else:
+                _send_confirmation(user)
+                return
+        if not existing.is_active and existing.email_confirmed_at is None:
+            for field, value in profile.items():
+                setattr(existing, field, value)
+            existing.save(update_fields=list(profile))
             _send_confirmation(existing)
-        else:
-            send_templated_email(
-                to=[existing.email],
-                template="signup_existing_account",
-                context={
-                    "user": existing,
-                    "login_url": absolute_url(reverse("accounts:login")),
-                    "reset_url": absolute_url(reverse("accounts:password_reset")),
-                },
-            )
-        return
-    user = User.objects.create_user(
-        email=email,
-        password=password,
-        first_name=first_name,
-        last_name=last_name,
-        is_active=False,
-        terms_accepted_at=timezone.now(),
-        terms_version=settings.TERMS_VERSION,
+            return
+    send_templated_email(
+        to=[existing.email],
+        template="signup_existing_account",
+        context={
+            "user": existing,
+            "login_url": absolute_url(reverse("accounts:login")),
+            "reset_url": absolute_url(reverse("accounts:password_reset")),
+        },
     )
-    _send_confirmation(user)
 
 
 def confirmation_resend(*, email: str) -> None:
@@ -79,11 +94,22 @@ def confirmation_resend(*, email: str) -> None:
 
 
 @transaction.atomic
-def user_confirm(*, user: User) -> None:
+def user_confirm(*, user_id: int, token: str, password: str) -> bool:
+    """Activates the account if the link is still valid and the password is the account's.
+
+    The row is locked and the link checked again, so a double submission confirms once.
+    """
+    user = User.objects.select_for_update().filter(pk=user_id, is_active=False).first()
+    if user is None or not confirmation_tokens.check_token(user, token):
+        raise InvalidLink
+    if not user.check_password(password):
+        return False
     user.is_active = True
     user.email_confirmed_at = timezone.now()
     user.rotate_security_stamp()
     user.save(update_fields=["is_active", "email_confirmed_at", "security_stamp"])
+    sessions_end(user=user)
+    return True
 
 
 def password_reset_request(*, email: str) -> None:
@@ -108,6 +134,24 @@ def password_reset_request(*, email: str) -> None:
             "validity_minutes": settings.PASSWORD_RESET_TIMEOUT // 60,
         },
     )
+
+
+@transaction.atomic
+def password_reset_complete(*, user_id: int, token: str, password: str) -> User:
+    """Sets the new password once: the row is locked and the link checked again."""
+    user = User.objects.select_for_update().filter(pk=user_id, is_active=True).first()
+    if user is None or not password_reset_tokens.check_token(user, token):
+        raise InvalidLink
+    password_set(
+        user=user, password=password, keep_session_key=None, template="password_reset_done"
+    )
+    return user
+
+
+def session_rotated(*, old_key: str | None, new_key: str | None) -> None:
+    """Follows a session whose key changed (after a password change) so it can still be ended."""
+    if old_key and new_key and old_key != new_key:
+        UserSession.objects.filter(session_key=old_key).update(session_key=new_key)
 
 
 def sessions_end(*, user: User, keep_session_key: str | None = None) -> int:

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from accounts import services
 from accounts.forms import (
     AccountDeleteForm,
+    ConfirmationForm,
     EmailForm,
     LoginForm,
     PasswordChangeForm,
@@ -69,25 +70,41 @@ def signup(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/signup.html", {"title": "Créer un compte", "form": form})
 
 
+def _invalid_link(
+    request: HttpRequest, *, resend: bool = False, reset: bool = False
+) -> HttpResponse:
+    return render(
+        request,
+        "accounts/link_invalid.html",
+        {"title": "Lien invalide ou expiré", "resend": resend, "reset": reset},
+        status=400,
+    )
+
+
+@sensitive_post_parameters("password")
 @never_cache
 def signup_confirm(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
     # Confirmation needs a click (POST): mail scanners that open links must not consume them.
     user = user_from_uid(uidb64)
     if user is None or user.is_active or not confirmation_tokens.check_token(user, token):
-        return render(
-            request,
-            "accounts/link_invalid.html",
-            {"title": "Lien invalide ou expiré", "resend": True},
-            status=400,
-        )
-    if request.method == "POST":
-        services.user_confirm(user=user)
-        messages.success(
-            request, "Votre adresse e-mail est confirmée. Vous pouvez maintenant vous connecter."
-        )
-        return redirect("accounts:login")
+        return _invalid_link(request, resend=True)
+    form = ConfirmationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            confirmed = services.user_confirm(
+                user_id=user.pk, token=token, password=form.cleaned_data["password"]
+            )
+        except services.InvalidLink:
+            return _invalid_link(request, resend=True)
+        if confirmed:
+            messages.success(
+                request,
+                "Votre adresse e-mail est confirmée. Vous pouvez maintenant vous connecter.",
+            )
+            return redirect("accounts:login")
+        form.add_error("password", "Ce n'est pas le mot de passe choisi à l'inscription.")
     return render(
-        request, "accounts/signup_confirm.html", {"title": "Confirmer votre adresse e-mail"}
+        request, "accounts/signup_confirm.html", {"title": "Activer votre compte", "form": form}
     )
 
 
@@ -171,20 +188,15 @@ def password_reset(request: HttpRequest) -> HttpResponse:
 def password_reset_confirm(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
     user = user_from_uid(uidb64)
     if user is None or not user.is_active or not password_reset_tokens.check_token(user, token):
-        return render(
-            request,
-            "accounts/link_invalid.html",
-            {"title": "Lien invalide ou expiré", "reset": True},
-            status=400,
-        )
+        return _invalid_link(request, reset=True)
     form = SetPasswordForm(user, request.POST or None)
     if request.method == "POST" and form.is_valid():
-        services.password_set(
-            user=user,
-            password=form.cleaned_data["new_password1"],
-            keep_session_key=None,
-            template="password_reset_done",
-        )
+        try:
+            services.password_reset_complete(
+                user_id=user.pk, token=token, password=form.cleaned_data["new_password1"]
+            )
+        except services.InvalidLink:
+            return _invalid_link(request, reset=True)
         if request.user.is_authenticated:
             logout(request)
         messages.success(
@@ -228,7 +240,9 @@ def password_change(request: HttpRequest) -> HttpResponse:
             keep_session_key=request.session.session_key,
             template="password_changed",
         )
+        old_key = request.session.session_key
         update_session_auth_hash(request, request.user)
+        services.session_rotated(old_key=old_key, new_key=request.session.session_key)
         messages.success(
             request,
             "Votre mot de passe a été modifié. Vos autres sessions ouvertes ont été fermées.",

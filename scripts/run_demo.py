@@ -43,7 +43,10 @@ def main() -> int:
     )
     try:
         if not wait_until_up(URL, web):
-            print(f"Le serveur web n'a pas démarré (le port {PORT} est-il déjà pris ?).", file=sys.stderr)
+            print(
+                f"Le serveur web n'a pas démarré (le port {PORT} est-il déjà pris ?).",
+                file=sys.stderr,
+            )
             return 1
         from accounts.demo import ADMIN_EMAIL, DEMO_EMAIL, DEMO_PASSWORD
 

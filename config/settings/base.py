@@ -260,7 +260,11 @@ CONTENT_SECURITY_POLICY = {
             "data:",
             *_matomo,
             *(
-                ["https://client.crisp.chat", "https://image.crisp.chat", "https://storage.crisp.chat"]
+                [
+                    "https://client.crisp.chat",
+                    "https://image.crisp.chat",
+                    "https://storage.crisp.chat",
+                ]
                 if CRISP_WEBSITE_ID
                 else []
             ),

@@ -76,6 +76,8 @@ def test_change_password_keeps_this_session_and_ends_the_others(user):
     assert this_device.get(reverse("accounts:settings")).status_code == 200
     assert other_device.get(reverse("accounts:settings")).status_code == 302
     assert Session.objects.count() == 1
+    # The session key changed with the password; its link to the user followed.
+    assert user.sessions.get().session_key == this_device.session.session_key
     assert mail.outbox[-1].subject == "Votre mot de passe a été modifié"
 
 

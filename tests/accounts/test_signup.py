@@ -47,11 +47,16 @@ def test_confirmation_link_activates_once(client):
     url = path_of(link_in(mail.outbox[0]))
     assert client.get(url).status_code == 200
     assert not User.objects.get().is_active  # a GET (mail scanner) changes nothing
-    response = client.post(url)
+    response = client.post(url, {"password": "pas-le-bon-mot-de-passe"})
+    assert response.context["form"].errors["password"] == [
+        "Ce n'est pas le mot de passe choisi à l'inscription."
+    ]
+    assert not User.objects.get().is_active
+    response = client.post(url, {"password": GOOD["password1"]})
     assert response.status_code == 302
     user = User.objects.get()
     assert user.is_active and user.email_confirmed_at
-    assert client.post(url).status_code == 400
+    assert client.post(url, {"password": GOOD["password1"]}).status_code == 400
     assert "plus valable" in client.get(url).content.decode()
 
 
@@ -61,8 +66,29 @@ def test_resending_the_confirmation_kills_the_previous_link(client):
     client.post(reverse("accounts:confirmation_resend"), {"email": "lea.durand@exemple.fr"})
     assert len(mail.outbox) == 2
     second = path_of(link_in(mail.outbox[1]))
-    assert client.post(first).status_code == 400
-    assert client.post(second).status_code == 302
+    assert client.post(first, {"password": GOOD["password1"]}).status_code == 400
+    assert client.post(second, {"password": GOOD["password1"]}).status_code == 302
+
+
+def test_nobody_can_prepare_an_account_for_someone_elses_address(client):
+    """An intruder signs up with Léa's address; Léa signs up later and confirms: the intruder's
+    password is gone, and the intruder's link (if ever seen) cannot activate the account."""
+    intruder = {
+        **GOOD,
+        "password1": "Mot-de-passe-intrus-99",
+        "password2": "Mot-de-passe-intrus-99",
+    }
+    client.post(reverse("accounts:signup"), intruder)
+    intruder_link = path_of(link_in(mail.outbox[0]))
+    client.post(reverse("accounts:signup"), GOOD)
+    assert User.objects.count() == 1
+    lea_link = path_of(link_in(mail.outbox[1]))
+    assert client.post(intruder_link, {"password": "Mot-de-passe-intrus-99"}).status_code == 400
+    response = client.post(lea_link, {"password": "Mot-de-passe-intrus-99"})
+    assert response.status_code == 200 and not User.objects.get().is_active
+    assert client.post(lea_link, {"password": GOOD["password1"]}).status_code == 302
+    user = User.objects.get()
+    assert user.is_active and not user.check_password("Mot-de-passe-intrus-99")
 
 
 def test_signup_with_an_existing_email_answers_the_same_and_creates_nothing(client):

@@ -50,6 +50,7 @@ def test_account_journey(page, check_a11y):
 
     page.goto(relative(last_link(EMAIL, "/inscription/confirmer/")))
     check_a11y(page, "journey-confirm")
+    page.locator("[name=password]").fill(FIRST)
     page.get_by_role("button", name="Activer mon compte").click()
     assert page.get_by_text("Votre adresse e-mail est confirmée").is_visible()
 

@@ -18,7 +18,9 @@ class Command(BaseCommand):
         from django.conf import settings
 
         if settings.IS_PRODUCTION:
-            raise CommandError("Refusé : les comptes de démonstration n'existent pas en production.")
+            raise CommandError(
+                "Refusé : les comptes de démonstration n'existent pas en production."
+            )
         call_command("migrate", interactive=False, verbosity=0)
         call_command("setup_schedules", stdout=StringIO())
         now = timezone.now()
