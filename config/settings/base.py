@@ -148,6 +148,10 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "accounts.views.lockout"
+AXES_USERNAME_CALLABLE = "accounts.throttling.login_identifier"
+AXES_CLIENT_IP_CALLABLE = "accounts.throttling.client_ip"
+# Reverse proxies in front of the app that append to X-Forwarded-For (Scalingo's router: 1).
+TRUSTED_PROXY_COUNT = int(env("TRUSTED_PROXY_COUNT", "1" if IS_PRODUCTION else "0"))
 AXES_VERBOSE = False
 
 # --- Internationalisation ---------------------------------------------------------------------
