@@ -35,3 +35,34 @@ def test_events_lose_personal_data_and_credentials():
     crumb = scrubbed["breadcrumbs"]["values"][0]
     assert crumb["data"] == {"url": "https://api.example/v1"}
     assert crumb["message"] == f"login {FILTERED}"
+
+
+def test_exception_texts_urls_and_log_messages_are_scrubbed():
+    event = {
+        "request": {
+            "url": "https://assistant/compte/mot-de-passe-oublie/MQ/divhrq-9e53af57dc6acdea19047959/"
+        },
+        "transaction": "/compte/inscription/confirmer/MzE/divim7-f6fdbd53f6f078fa9144/",
+        "exception": {"values": [{"value": "Key (email)=(lea@exemple.fr) already exists."}]},
+        "logentry": {"message": "Envoi à %s", "params": ["lea@exemple.fr"]},
+    }
+    scrubbed = before_send(event, {})
+    assert scrubbed["request"]["url"] == f"https://assistant/compte/mot-de-passe-oublie/{FILTERED}/"
+    assert scrubbed["transaction"] == f"/compte/inscription/confirmer/{FILTERED}/"
+    assert (
+        scrubbed["exception"]["values"][0]["value"] == f"Key (email)=({FILTERED}) already exists."
+    )
+    assert scrubbed["logentry"]["params"] == [FILTERED]
+
+
+def test_sentry_sends_no_local_variables(monkeypatch):
+    import sentry_sdk
+
+    options = {}
+    monkeypatch.setattr(sentry_sdk, "init", lambda **kwargs: options.update(kwargs))
+    assert init_sentry(
+        dsn="https://k@sentry.example/1", environment="t", release="", traces_sample_rate=0
+    )
+    assert options["include_local_variables"] is False
+    assert options["send_default_pii"] is False
+    assert options["before_send"] is before_send
