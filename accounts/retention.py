@@ -75,3 +75,26 @@ def accounts_purge(*, now: datetime | None = None) -> dict[str, int]:
         deleted,
     )
     return {"unconfirmed_deleted": unconfirmed_count, "warned": warned, "inactive_deleted": deleted}
+
+
+SECURITY_LOG_RETENTION = timedelta(days=90)
+
+
+def sessions_and_logs_purge(*, now: datetime | None = None) -> dict[str, int]:
+    """Deletes expired sessions (and their links to users) and old login logs."""
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+    from django.contrib.sessions.models import Session
+
+    from accounts.models import UserSession
+
+    now = now or timezone.now()
+    sessions, _ = Session.objects.filter(expire_date__lt=now).delete()
+    live = Session.objects.values("session_key")
+    UserSession.objects.exclude(session_key__in=live).delete()
+    old = now - SECURITY_LOG_RETENTION
+    logs = sum(
+        model.objects.filter(attempt_time__lt=old).delete()[0]
+        for model in (AccessAttempt, AccessFailureLog)
+    )
+    logs += AccessLog.objects.filter(attempt_time__lt=old).delete()[0]
+    return {"sessions_deleted": sessions, "login_logs_deleted": logs}

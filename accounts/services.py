@@ -1,6 +1,7 @@
 """Account use cases. Views parse input and call these; they own transactions and e-mails."""
 
 import logging
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
@@ -12,6 +13,11 @@ from django.utils import timezone
 from accounts.models import User, UserSession
 from accounts.tokens import confirmation_tokens, encode_uid, password_reset_tokens
 from notifications.emails import send_templated_email
+from notifications.retention import outgoing_emails_forget, outgoing_emails_recent_count
+
+# Sign-up, confirmation and reset e-mails an address may receive per hour; beyond, the answer
+# stays the same but nothing is sent (nobody can flood a mailbox through our forms).
+ACCOUNT_EMAILS_PER_HOUR = 5
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +39,19 @@ def _confirmation_url(user: User) -> str:
     )
 
 
+def _may_email(address: str) -> bool:
+    if (
+        outgoing_emails_recent_count(address=address, within=timedelta(hours=1))
+        < ACCOUNT_EMAILS_PER_HOUR
+    ):
+        return True
+    logger.warning("Account e-mail not sent: hourly limit reached for an address")
+    return False
+
+
 def _send_confirmation(user: User) -> None:
+    if not _may_email(user.email):
+        return
     user.rotate_security_stamp()
     user.save(update_fields=["security_stamp"])
     send_templated_email(
@@ -76,6 +94,8 @@ def user_register(*, email: str, first_name: str, last_name: str, password: str)
             existing.save(update_fields=list(profile))
             _send_confirmation(existing)
             return
+    if not _may_email(existing.email):
+        return
     send_templated_email(
         to=[existing.email],
         template="signup_existing_account",
@@ -115,7 +135,7 @@ def user_confirm(*, user_id: int, token: str, password: str) -> bool:
 def password_reset_request(*, email: str) -> None:
     """Sends a reset link to an active account; says nothing either way to the visitor."""
     user = User.objects.filter(email__iexact=email, is_active=True).first()
-    if user is None:
+    if user is None or not _may_email(user.email):
         return
     user.rotate_security_stamp()
     user.save(update_fields=["security_stamp"])
@@ -202,6 +222,7 @@ def account_delete(*, user: User) -> None:
     AccessAttempt.objects.filter(username__iexact=email).delete()
     AccessLog.objects.filter(username__iexact=email).delete()
     user.delete()
+    outgoing_emails_forget(address=email)
     logger.info("Account deleted by its owner")
     send_templated_email(
         to=[email],

@@ -1,5 +1,9 @@
-from accounts.retention import accounts_purge
+from accounts.retention import accounts_purge, sessions_and_logs_purge
 
 
 def purge_accounts() -> dict[str, int]:
     return accounts_purge()
+
+
+def purge_sessions_and_logs() -> dict[str, int]:
+    return sessions_and_logs_purge()

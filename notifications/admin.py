@@ -34,6 +34,12 @@ class OutgoingEmailAdmin(admin.ModelAdmin):
     ]
     readonly_fields = fields
 
+    def get_fields(self, request: HttpRequest, obj: OutgoingEmail | None = None) -> list[str]:
+        # Bodies may hold live confirmation or reset links: superusers only.
+        if request.user.is_superuser:
+            return self.fields
+        return [name for name in self.fields if name not in {"body_text", "body_html"}]
+
     @admin.display(description="destinataires")
     def recipients_display(self, obj: OutgoingEmail) -> str:
         return ", ".join(obj.recipients)

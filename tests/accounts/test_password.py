@@ -122,3 +122,10 @@ def test_email_forms_reject_bad_addresses_in_french(client, name):
     assert response.status_code == 200
     assert "Saisissez une adresse e-mail valide" in response.content.decode()
     assert not mail.outbox
+
+
+def test_an_address_gets_at_most_five_account_emails_an_hour(client, user):
+    for _ in range(8):
+        response = client.post(reverse("accounts:password_reset"), {"email": user.email})
+        assert "Vérifiez votre messagerie" in response.content.decode()
+    assert len(mail.outbox) == 5

@@ -8,9 +8,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from django_q.models import Schedule
+from django_q.tasks import async_task
 
 from accounts.models import User
-from accounts.retention import accounts_purge
+from accounts.retention import accounts_purge, sessions_and_logs_purge
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -72,9 +73,40 @@ def test_signing_in_after_the_warning_keeps_the_account():
 def test_schedules_are_created_once():
     call_command("setup_schedules", stdout=StringIO())
     call_command("setup_schedules", stdout=StringIO())
-    schedule = Schedule.objects.get(func="accounts.tasks.purge_accounts")
-    assert schedule.schedule_type == Schedule.DAILY
-    assert schedule.next_run > timezone.now()
-    from accounts.tasks import purge_accounts
+    assert Schedule.objects.count() == 3
+    for schedule in Schedule.objects.all():
+        assert schedule.schedule_type == Schedule.DAILY
+        assert schedule.next_run > timezone.now()
+        async_task(schedule.func)  # runs in-process in tests: the function exists and works
 
-    assert purge_accounts() == {"unconfirmed_deleted": 0, "warned": 0, "inactive_deleted": 0}
+
+def test_expired_sessions_and_old_login_logs_are_purged(client, user):
+    from axes.models import AccessLog
+    from django.contrib.sessions.models import Session
+
+    client.post(reverse("accounts:login"), {"username": user.email, "password": DEFAULT_PASSWORD})
+    assert user.sessions.count() == 1 and AccessLog.objects.count() == 1
+    assert sessions_and_logs_purge() == {"sessions_deleted": 0, "login_logs_deleted": 0}
+    later = timezone.now() + 100 * DAY
+    Session.objects.update(expire_date=later - DAY)
+    assert sessions_and_logs_purge(now=later) == {"sessions_deleted": 1, "login_logs_deleted": 1}
+    assert not user.sessions.exists()
+
+
+def test_sent_emails_are_kept_90_days_and_forgotten_with_the_account(user):
+    from notifications.models import OutgoingEmail
+    from notifications.retention import outgoing_emails_purge
+
+    client = Client()
+    client.post(reverse("accounts:password_reset"), {"email": user.email})
+    assert OutgoingEmail.objects.filter(to=[user.email]).count() == 1
+    assert outgoing_emails_purge(now=timezone.now() + 89 * DAY) == 0
+    assert outgoing_emails_purge(now=timezone.now() + 91 * DAY) == 1
+
+    client.post(reverse("accounts:password_reset"), {"email": user.email})
+    client.force_login(user)
+    client.post(reverse("accounts:delete"), {"password": DEFAULT_PASSWORD, "confirm": "on"})
+    # Only the notice of deletion is left, and it goes in 90 days like any other.
+    assert list(OutgoingEmail.objects.values_list("subject", flat=True)) == [
+        "Votre compte Assistant déclaration a été supprimé"
+    ]

@@ -57,3 +57,19 @@ def test_retry_action(admin_client, emails):
     assert "1 e-mail(s) remis en file d&#x27;envoi." in response.content.decode()
     statuses = dict(OutgoingEmail.objects.values_list("pk", "status"))
     assert statuses == {emails[0].pk: "sent", emails[1].pk: "sent"}
+
+
+def test_only_superusers_read_email_bodies(client, admin_client, emails):
+    from django.contrib.auth.models import Permission
+
+    from tests.factories import UserFactory
+
+    staff = UserFactory(is_staff=True)
+    staff.user_permissions.add(Permission.objects.get(codename="view_outgoingemail"))
+    client.force_login(staff)
+    emails[0].body_text = "Lien secret : https://exemple/compte/mot-de-passe-oublie/MQ/abc-123/"
+    emails[0].save()
+    url = reverse("admin:notifications_outgoingemail_change", args=[emails[0].pk])
+    staff_page = client.get(url).content.decode()
+    assert "Confirmez votre inscription" in staff_page and "Lien secret" not in staff_page
+    assert "Lien secret" in admin_client.get(url).content.decode()

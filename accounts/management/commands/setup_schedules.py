@@ -9,6 +9,12 @@ PARIS = ZoneInfo("Europe/Paris")
 # (task name, function, hour in Paris). Run at release time; safe to run again.
 DAILY = [
     ("Purge des comptes (rétention)", "accounts.tasks.purge_accounts", time(3, 30)),
+    (
+        "Purge des sessions et journaux de connexion",
+        "accounts.tasks.purge_sessions_and_logs",
+        time(3, 40),
+    ),
+    ("Purge des e-mails envoyés", "notifications.tasks.purge_outgoing_emails", time(3, 50)),
 ]
 
 
