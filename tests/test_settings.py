@@ -1,6 +1,7 @@
 """Production settings: fail fast when a required variable is missing, clean `check --deploy`."""
 
 import os
+import re
 import secrets
 import subprocess
 import sys
@@ -55,3 +56,63 @@ def test_production_refuses_to_start_without_a_required_variable():
         result = manage("check", env=env)
         assert result.returncode != 0
         assert f"The environment variable {missing} is required in production." in result.stderr
+
+
+def test_production_serves_pages_and_hashed_static_files_through_gunicorn(tmp_path):
+    """The Procfile's web process, end to end: collectstatic, gunicorn, WhiteNoise."""
+    import socket
+    import time
+    import urllib.request
+
+    env = {
+        **PRODUCTION_ENV,
+        "DATABASE_URL": database_url(),
+        "SECURE_SSL_REDIRECT": "0",
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+    }
+    result = manage("collectstatic", "--noinput", "-v", "0", env=env)
+    assert result.returncode == 0, result.stderr
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))}
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "config.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "1",
+        ],
+        cwd=ROOT,
+        env={**clean, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                # As the host's router forwards an HTTPS request.
+                request = urllib.request.Request(
+                    f"http://127.0.0.1:{port}/", headers={"X-Forwarded-Proto": "https"}
+                )
+                with urllib.request.urlopen(request, timeout=2) as response:
+                    html = response.read().decode()
+                    headers = response.headers
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "gunicorn did not answer"
+                time.sleep(0.2)
+        assert "Assistant déclaration" in html
+        assert "Strict-Transport-Security" in headers and "Content-Security-Policy" in headers
+        css = re.search(r'href="(/static/css/app\.[0-9a-f]{12}\.css)"', html).group(1)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{css}", timeout=5) as response:
+            assert response.status == 200
+            assert "max-age=315360000" in response.headers["Cache-Control"]
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
