@@ -19,3 +19,12 @@ STORAGES = {
     **STORAGES,  # noqa: F405
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# Public APIs: the fakes served on loopback by `manage.py sandbox_serve` (started by `make run`).
+SANDBOX_PORT = int(env("SANDBOX_PORT", "8001"))
+COMPANY_DIRECTORY_URL = env(
+    "COMPANY_DIRECTORY_URL", f"http://127.0.0.1:{SANDBOX_PORT}/recherche-entreprises"
+).rstrip("/")
+ADDRESS_BASE_URL = env("ADDRESS_BASE_URL", f"http://127.0.0.1:{SANDBOX_PORT}/geoplateforme").rstrip(
+    "/"
+)

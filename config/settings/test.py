@@ -22,3 +22,8 @@ STORAGES = {
 # Fast hashing in tests; a dedicated test checks the production hasher list.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 AXES_ENABLED = True
+
+# Public APIs: answered in-process by ticketing/sandbox/ (httpx.MockTransport); no socket opens.
+HTTP_SANDBOX = True
+COMPANY_DIRECTORY_URL = "http://sandbox.test/recherche-entreprises"
+ADDRESS_BASE_URL = "http://sandbox.test/geoplateforme"
