@@ -213,11 +213,15 @@ def profile_update(*, user: User, first_name: str, last_name: str) -> None:
 def account_delete(*, user: User) -> None:
     """Deletes the account and what belongs only to it (sessions, login attempts).
 
-    Declarations already transmitted on behalf of an organisation stay with the organisation.
+    Organisations stay: where the account was the only owner, another member becomes owner.
+    Declarations made on behalf of an organisation stay with the organisation.
     """
     from axes.models import AccessAttempt, AccessLog
 
+    from accounts.teams import owners_handover
+
     email, first_name = user.email, user.first_name
+    owners_handover(user=user)
     sessions_end(user=user)
     AccessAttempt.objects.filter(username__iexact=email).delete()
     AccessLog.objects.filter(username__iexact=email).delete()

@@ -20,6 +20,7 @@ from accounts.forms import (
     SetPasswordForm,
     SignupForm,
 )
+from accounts.teams import organisation_successor_names
 from accounts.tokens import confirmation_tokens, password_reset_tokens, user_from_uid
 
 NEUTRAL_SIGNUP = (
@@ -265,5 +266,11 @@ def account_delete(request: HttpRequest) -> HttpResponse:
         messages.success(request, "Votre compte a été supprimé.")
         return redirect("pages:home")
     return render(
-        request, "accounts/account_delete.html", {"title": "Supprimer mon compte", "form": form}
+        request,
+        "accounts/account_delete.html",
+        {
+            "title": "Supprimer mon compte",
+            "form": form,
+            "handovers": organisation_successor_names(request.user),
+        },
     )

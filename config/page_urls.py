@@ -1,5 +1,6 @@
 from django.urls import path
 
+from accounts.organisation_views import dashboard
 from config import views
 from config.views import PageView, TermsView
 
@@ -11,7 +12,7 @@ urlpatterns = [
         PageView.as_view(template_name="pages/home.html", title="Accueil", breadcrumb=False),
         name="home",
     ),
-    path("tableau-de-bord/", views.dashboard, name="dashboard"),
+    path("tableau-de-bord/", dashboard, name="dashboard"),
     path(
         "questions-frequentes/",
         PageView.as_view(template_name="pages/faq.html", title="Questions fréquentes"),

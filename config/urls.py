@@ -5,6 +5,7 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("config.page_urls")),
     path("compte/", include("accounts.urls")),
+    path("organisations/", include("accounts.organisation_urls")),
     path("admin/", admin.site.urls),
 ]
 

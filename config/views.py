@@ -4,7 +4,6 @@ import datetime
 import logging
 
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
@@ -41,11 +40,6 @@ class TermsView(PageView):
         except ValueError:
             context["terms_date"] = None
         return context
-
-
-@login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "pages/dashboard.html", {"title": "Tableau de bord"})
 
 
 @require_GET

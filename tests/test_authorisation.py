@@ -21,6 +21,8 @@ PUBLIC = {
     "accounts:logout",
     "accounts:password_reset",
     "accounts:password_reset_confirm",
+    "organisations:invitation",
+    "organisations:invitation_signup",
 }
 
 

