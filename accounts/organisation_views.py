@@ -17,7 +17,7 @@ from accounts.organisation_forms import (
     OrganisationCreateForm,
     OrganisationSettingsForm,
 )
-from accounts.permissions import CURRENT_ORGANISATION_SESSION_KEY, organisation_view
+from accounts.permissions import organisation_view
 
 
 def _home_url(organisation_id: int) -> str:
@@ -40,7 +40,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     )
     if len(memberships) == 1 and not invitations:
         return redirect(_home_url(memberships[0].organisation_id))
-    current = request.session.get(CURRENT_ORGANISATION_SESSION_KEY)
     return render(
         request,
         "organisations/dashboard.html",
@@ -48,7 +47,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "title": "Tableau de bord" if memberships else "Bienvenue sur Assistant déclaration",
             "memberships": memberships,
             "invitations": invitations,
-            "current_organisation_id": current,
         },
     )
 

@@ -21,7 +21,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from accounts.models import Membership, Organisation
 
 ALL_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
-CURRENT_ORGANISATION_SESSION_KEY = "current_organisation_id"
 
 
 class OrganisationRequest(HttpRequest):
@@ -52,8 +51,6 @@ def organisation_view(
                 )
             request.organisation = membership.organisation
             request.membership = membership
-            if request.session.get(CURRENT_ORGANISATION_SESSION_KEY) != membership.organisation_id:
-                request.session[CURRENT_ORGANISATION_SESSION_KEY] = membership.organisation_id
             return view(request, *args, **kwargs)
 
         # Read by the authorisation test, which checks every organisation URL against its table.

@@ -47,7 +47,12 @@ class TermsView(PageView):
 def robots_txt(request: HttpRequest) -> HttpResponse:
     lines = ["User-agent: *"]
     if settings.IS_PRODUCTION:
-        lines += ["Disallow: /compte/", "Disallow: /admin/", "Disallow: /tableau-de-bord/"]
+        lines += [
+            "Disallow: /compte/",
+            "Disallow: /admin/",
+            "Disallow: /tableau-de-bord/",
+            "Disallow: /organisations/",
+        ]
     else:
         lines += ["Disallow: /"]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
