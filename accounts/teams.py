@@ -286,6 +286,17 @@ def member_leave(*, organisation: Organisation, user: User) -> None:
     member_remove(organisation=organisation, membership_id=membership.pk, removed_by=user)
 
 
+def _successor(organisation_id: int, leaving: User) -> Membership | None:
+    """The longest-standing other member, who becomes owner when the only owner's account goes."""
+    return (
+        Membership.objects.filter(organisation_id=organisation_id)
+        .exclude(user=leaving)
+        .select_related("user")
+        .order_by("created_at", "pk")
+        .first()
+    )
+
+
 @transaction.atomic
 def owners_handover(*, user: User) -> list[Organisation]:
     """Before an account disappears: where it is the only owner, the longest-standing other
@@ -297,13 +308,7 @@ def owners_handover(*, user: User) -> list[Organisation]:
         organisation = _lock(membership.organisation)
         if not _is_last_owner(membership):
             continue
-        successor = (
-            Membership.objects.filter(organisation=organisation)
-            .exclude(user=user)
-            .select_related("user")
-            .order_by("created_at", "pk")
-            .first()
-        )
+        successor = _successor(organisation.pk, user)
         if successor is None:
             orphaned.append(organisation)
             continue
@@ -340,13 +345,7 @@ def organisation_successor_names(user: User) -> list[tuple[Organisation, str]]:
     ):
         if not _is_last_owner(membership):
             continue
-        successor = (
-            Membership.objects.filter(organisation_id=membership.organisation_id)
-            .exclude(user=user)
-            .select_related("user")
-            .order_by("created_at", "pk")
-            .first()
-        )
+        successor = _successor(membership.organisation_id, user)
         result.append((membership.organisation, successor.user.full_name if successor else ""))
     return result
 
