@@ -70,9 +70,10 @@ def organisation_search(request: HttpRequest) -> HttpResponse:
         if companies
         else set()
     )
+    partial = request.GET.get("partial") == "1"
     return render(
         request,
-        "organisations/search.html",
+        "organisations/_search_results.html" if partial else "organisations/search.html",
         {
             "title": "Créer une organisation",
             "form": form,

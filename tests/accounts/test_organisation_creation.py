@@ -287,3 +287,10 @@ def test_a_typed_address_is_normalised_by_the_address_base(signed_in):
     organisation = Organisation.objects.get()
     assert (organisation.street, organisation.city) == ("12 Rue de la Martinière", "Lyon")
     assert not organisation.needs_review
+
+
+def test_the_live_suggestions_get_the_results_alone(signed_in):
+    response = signed_in.get(reverse("organisations:search"), {"q": "nomade", "partial": "1"})
+    page = response.content.decode()
+    assert "COMPAGNIE DU THEATRE NOMADE" in page
+    assert "<html" not in page

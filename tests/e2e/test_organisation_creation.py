@@ -89,3 +89,14 @@ def test_create_by_hand_while_the_directory_is_down(signed_in_page, check_a11y):
     assert page.get_by_text("Informations en cours de vérification").is_visible()
     organisation = Organisation.objects.get()
     assert organisation.needs_review
+
+
+def test_suggestions_appear_while_typing(signed_in_page, check_a11y):
+    from playwright.sync_api import expect
+
+    page = signed_in_page
+    page.goto(reverse("organisations:search"))
+    page.locator("[name=q]").press_sequentially("nomade", delay=30)
+    expect(page.get_by_role("heading", name="COMPAGNIE DU THEATRE NOMADE")).to_be_visible()
+    assert "q=nomade" in page.url
+    check_a11y(page, "organisation-search-suggestions")
