@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from dsfr.models import DsfrConfig
 
+from accounts import organisation_admin  # noqa: F401 — registers the organisation models
 from accounts.models import User, UserSession
 
 

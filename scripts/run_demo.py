@@ -64,12 +64,13 @@ def main() -> int:
                 file=sys.stderr,
             )
             return 1
-        from accounts.demo import ADMIN_EMAIL, DEMO_EMAIL, DEMO_PASSWORD
+        from accounts.demo import ADMIN_EMAIL, COLLEAGUE_EMAIL, DEMO_EMAIL, DEMO_PASSWORD
 
         print(
             "\n"
             f"  Assistant déclaration est prêt en {time.monotonic() - started:.1f} s : {URL}\n"
-            f"  Compte de démonstration : {DEMO_EMAIL} / {DEMO_PASSWORD}\n"
+            f"  Compte de démonstration : {DEMO_EMAIL} / {DEMO_PASSWORD} (propriétaire)\n"
+            f"  Collègue (membre) : {COLLEAGUE_EMAIL} / {DEMO_PASSWORD}\n"
             f"  Administration ({URL}admin/) : {ADMIN_EMAIL} / {DEMO_PASSWORD}\n"
             f"  E-mails envoyés : {URL}dev/emails/\n"
             f"  Fausses API (annuaire des entreprises, adresses) : {SANDBOX_URL}"
