@@ -105,3 +105,45 @@ def test_switch_between_organisations(page, check_a11y):
     ).click()
     assert page.get_by_text("Seuls les propriétaires").is_visible()
     check_a11y(page, "organisation-settings-read-only")
+
+
+def test_confirmation_and_refusal_pages_are_accessible(browser, live_server, page, check_a11y):
+    from accounts import teams
+
+    owner = MembershipFactory(role=Role.OWNER, organisation__siren="784125635")
+    colleague = MembershipFactory(organisation=owner.organisation)
+    sign_in(page, owner.user.email)
+    page.wait_for_url(f"**/organisations/{owner.organisation_id}/")
+
+    page.goto(reverse("organisations:member_remove", args=[owner.organisation_id, colleague.pk]))
+    check_a11y(page, "organisation-member-remove")
+    page.get_by_role("button", name="Retirer de l'organisation").click()
+    assert page.get_by_text("ne fait plus partie de l'organisation").is_visible()
+
+    page.goto(reverse("organisations:leave", args=[owner.organisation_id]))
+    check_a11y(page, "organisation-leave")
+    page.get_by_role("button", name="Quitter l'organisation").click()
+    assert page.get_by_text("au moins un propriétaire").is_visible()
+
+    invitation = teams.invitation_create(
+        organisation=owner.organisation,
+        invited_by=owner.user,
+        email="quelquun@exemple.fr",
+        role=Role.MEMBER,
+    )
+    page.goto(reverse("organisations:invitation", args=[teams.invitation_token(invitation)]))
+    assert page.get_by_text("destinée à un autre compte").is_visible()
+    assert page.get_by_role("button", name="Rejoindre l'organisation").count() == 0
+    check_a11y(page, "invitation-wrong-account")
+
+    # Someone else finds the organisation already registered.
+    other = MembershipFactory(role=Role.OWNER)
+    context = browser.new_context(base_url=live_server.url, locale="fr-FR")
+    visitor = context.new_page()
+    sign_in(visitor, other.user.email)
+    visitor.goto(reverse("organisations:create") + "?siret=78412563500028")
+    assert visitor.get_by_role("heading", name="Cette organisation est déjà inscrite").is_visible()
+    check_a11y(visitor, "organisation-exists")
+    visitor.get_by_role("button", name="Demander une invitation").click()
+    assert visitor.get_by_text("Votre demande a été transmise").is_visible()
+    context.close()
