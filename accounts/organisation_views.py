@@ -18,6 +18,7 @@ from accounts.organisation_forms import (
     OrganisationSettingsForm,
 )
 from accounts.permissions import organisation_view
+from accounts.teams import invitation_token
 
 
 def _home_url(organisation_id: int) -> str:
@@ -33,11 +34,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         .select_related("organisation")
         .order_by("organisation__name")
     )
-    invitations = list(
-        Invitation.objects.pending()
+    # The signed-in user proved this address: their invitations open from here too.
+    invitations = [
+        (invitation, reverse("organisations:invitation", args=[invitation_token(invitation)]))
+        for invitation in Invitation.objects.pending()
         .filter(email__iexact=request.user.email, expires_at__gt=timezone.now())
         .select_related("organisation")
-    )
+    ]
     if len(memberships) == 1 and not invitations:
         return redirect(_home_url(memberships[0].organisation_id))
     return render(

@@ -1,5 +1,7 @@
 """The invitation link in the browser's shoes: visitors, the right and the wrong account."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -96,3 +98,13 @@ def test_the_signup_form_checks_the_password_and_terms(client, invitation):
     form = response.context["form"]
     assert "accept_terms" in form.errors and "password2" in form.errors
     assert not Membership.objects.filter(user__email="invitee@exemple.fr").exists()
+
+
+def test_the_dashboard_shows_the_users_pending_invitations(client, invitation):
+    user = UserFactory(email="INVITEE@exemple.fr")
+    client.force_login(user)
+    page = client.get(reverse("pages:dashboard")).content.decode()
+    assert "« Compagnie Zéphyr » vous invite comme membre" in page
+    url = re.search(r'href="(/organisations/invitation/[^"]+/)"', page).group(1)
+    assert client.post(url).status_code == 302
+    assert Membership.objects.filter(user=user).exists()
