@@ -10,6 +10,7 @@ from dsfr.models import DsfrConfig
 
 from accounts import organisation_admin  # noqa: F401 — registers the organisation models
 from accounts.models import User, UserSession
+from accounts.teams import owners_handover
 
 
 class ConfirmedFilter(admin.SimpleListFilter):
@@ -94,6 +95,15 @@ class UserAdmin(DjangoUserAdmin):
         if obj.is_active and obj.email_confirmed_at is None:
             obj.email_confirmed_at = timezone.now()
         super().save_model(request, obj, form, change)
+
+    def delete_model(self, request: HttpRequest, obj: User) -> None:
+        owners_handover(user=obj)  # another member becomes owner where it was the only one
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        for user in queryset:
+            owners_handover(user=user)
+        super().delete_queryset(request, queryset)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
         live = Session.objects.filter(

@@ -31,6 +31,11 @@ NO_OWNER_LEFT = (
     "propriétaire."
 )
 
+INACTIVE_ACCOUNT = (
+    "Ce compte n'est pas actif (adresse e-mail non confirmée ou compte désactivé) : il ne peut "
+    "pas être rattaché à une organisation."
+)
+
 
 def _has_other_owner(organisation_id: int, membership_id: int | None) -> bool:
     return (
@@ -93,6 +98,9 @@ class MembershipInlineFormSet(BaseInlineFormSet):
         ]
         if kept and not any(form.cleaned_data.get("role") == Role.OWNER for form in kept):
             raise ValidationError(NO_OWNER_LEFT)
+        for form in kept:
+            if "user" in form.changed_data and not form.cleaned_data["user"].is_active:
+                form.add_error("user", INACTIVE_ACCOUNT)
 
 
 class MembershipInline(admin.TabularInline):
@@ -201,6 +209,9 @@ class MembershipAdminForm(forms.ModelForm):
 
     def clean(self) -> dict:
         cleaned = super().clean()
+        user = cleaned.get("user")
+        if user and "user" in self.changed_data and not user.is_active:
+            self.add_error("user", INACTIVE_ACCOUNT)
         role = cleaned.get("role")
         organisation = cleaned.get("organisation")
         organisation_id = organisation.pk if organisation else self.instance.organisation_id

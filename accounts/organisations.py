@@ -13,13 +13,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
-from accounts.address_base import AddressBaseUnavailable, address_normalise, address_search
+from accounts.address_base import AddressBaseUnavailable, address_normalise
 from accounts.company_directory import Company, DirectoryUnavailable, company_by_siret
 from accounts.models import AccessRequest, Membership, Organisation, Role, User
-from accounts.services import absolute_url
+from accounts.services import absolute_url, may_email
 from notifications.emails import send_templated_email
 
 ACCESS_REQUEST_INTERVAL = timedelta(days=7)
+# One person asks at most this many organisations a day: nobody can write to every owner.
+ACCESS_REQUESTS_PER_DAY = 3
 
 logger = logging.getLogger(__name__)
 
@@ -55,33 +57,23 @@ def siren_taken(siren: str) -> bool:
 
 
 def company_draft(siret: str) -> CompanyDraft:
-    """The company with this head-office SIRET and its address split into fields, normalised by
-    the address base when it answers (else split from the directory's one-line address)."""
+    """The company with this head-office SIRET and its address split into fields, as the address
+    base writes it when it recognises it (same rule as at creation), else as the directory does."""
     try:
         company = company_by_siret(siret)
     except DirectoryUnavailable:
         return CompanyDraft(company=None, address=AddressFields(), directory_available=False)
-    if company is None or company.non_diffusible or not company.address:
+    if company is None or company.non_diffusible:
         return CompanyDraft(company=company, address=AddressFields())
-    try:
-        matches = address_search(company.address, limit=1)
-    except AddressBaseUnavailable:
-        matches = []
-    if matches:
-        best = matches[0]
-        return CompanyDraft(
-            company=company,
-            address=AddressFields(best.street, best.postal_code, best.city),
-        )
     inline = _INLINE_ADDRESS.match(company.address)
-    if inline:
-        return CompanyDraft(
-            company=company,
-            address=AddressFields(
-                inline["street"].title(), inline["postal_code"], inline["city"].title()
-            ),
-        )
-    return CompanyDraft(company=company, address=AddressFields())
+    if inline is None:
+        return CompanyDraft(company=company, address=AddressFields())
+    address, _ = normalised_address(
+        street=inline["street"].title(),
+        postal_code=inline["postal_code"],
+        city=inline["city"].title(),
+    )
+    return CompanyDraft(company=company, address=address)
 
 
 def _identity_review_reason(siren: str, siret: str) -> str:
@@ -221,6 +213,10 @@ def access_request(*, user: User, siren: str) -> None:
     if organisation is None or organisation.memberships.filter(user=user).exists():
         return
     now = timezone.now()
+    recent = AccessRequest.objects.filter(user=user, requested_at__gt=now - timedelta(days=1))
+    if recent.count() >= ACCESS_REQUESTS_PER_DAY:
+        logger.warning("Access request not sent: daily limit reached for a user")
+        return
     with transaction.atomic():
         request, created = AccessRequest.objects.select_for_update().get_or_create(
             organisation=organisation, user=user, defaults={"requested_at": now}
@@ -240,7 +236,9 @@ def access_request(*, user: User, siren: str) -> None:
         + "?"
         + urlencode({"email": user.email})
     )
-    recipients = [owner.email for owner in owners] or [settings.CONTACT_EMAIL]
+    recipients = [owner.email for owner in owners if may_email(owner.email)]
+    if not owners:
+        recipients = [settings.CONTACT_EMAIL]
     for address in recipients:
         send_templated_email(
             to=[address],

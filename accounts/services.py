@@ -39,7 +39,7 @@ def _confirmation_url(user: User) -> str:
     )
 
 
-def _may_email(address: str) -> bool:
+def may_email(address: str) -> bool:
     if (
         outgoing_emails_recent_count(address=address, within=timedelta(hours=1))
         < ACCOUNT_EMAILS_PER_HOUR
@@ -50,7 +50,7 @@ def _may_email(address: str) -> bool:
 
 
 def _send_confirmation(user: User) -> None:
-    if not _may_email(user.email):
+    if not may_email(user.email):
         return
     user.rotate_security_stamp()
     user.save(update_fields=["security_stamp"])
@@ -94,7 +94,7 @@ def user_register(*, email: str, first_name: str, last_name: str, password: str)
             existing.save(update_fields=list(profile))
             _send_confirmation(existing)
             return
-    if not _may_email(existing.email):
+    if not may_email(existing.email):
         return
     send_templated_email(
         to=[existing.email],
@@ -135,7 +135,7 @@ def user_confirm(*, user_id: int, token: str, password: str) -> bool:
 def password_reset_request(*, email: str) -> None:
     """Sends a reset link to an active account; says nothing either way to the visitor."""
     user = User.objects.filter(email__iexact=email, is_active=True).first()
-    if user is None or not _may_email(user.email):
+    if user is None or not may_email(user.email):
         return
     user.rotate_security_stamp()
     user.save(update_fields=["security_stamp"])

@@ -10,12 +10,12 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core import signing
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Invitation, Membership, Organisation, Role, User
-from accounts.services import absolute_url
+from accounts.services import absolute_url, may_email
 from notifications.emails import send_templated_email
 
 INVITATION_VALIDITY = timedelta(days=7)
@@ -77,6 +77,11 @@ def organisation_url(organisation: Organisation) -> str:
 
 
 def _send_invitation(invitation: Invitation) -> None:
+    if not may_email(invitation.email):
+        raise TeamRuleError(
+            "Plusieurs e-mails ont déjà été envoyés à cette adresse dans l'heure : réessayez plus "
+            "tard."
+        )
     send_templated_email(
         to=[invitation.email],
         template="organisation_invitation",
@@ -292,7 +297,7 @@ def _successor(organisation_id: int, leaving: User) -> Membership | None:
         Membership.objects.filter(organisation_id=organisation_id)
         .exclude(user=leaving)
         .select_related("user")
-        .order_by("created_at", "pk")
+        .order_by("-user__is_active", "created_at", "pk")
         .first()
     )
 
@@ -365,6 +370,12 @@ def invitation_signup(*, token: str, first_name: str, last_name: str, password: 
     now = timezone.now()
     if user is None:
         user = User(email=invitation.email)
+        try:
+            with transaction.atomic():
+                user.set_unusable_password()
+                user.save()
+        except IntegrityError as error:  # the same form sent twice at the same moment
+            raise AccountExists from error
     user.first_name = first_name
     user.last_name = last_name
     user.set_password(password)

@@ -169,3 +169,11 @@ def test_an_owner_cannot_act_on_another_organisations_rows(client, team):
 
 def test_matrix_size():
     assert len(CASES) == len(ACCESS) * len(VISITORS) == 48
+
+
+@pytest.mark.parametrize("name", sorted({name for name, _ in ACCESS}))
+def test_a_member_using_an_unusual_method_gets_403(client, team, name):
+    """The member's methods are an allowlist: PROPFIND, PUT… are reserved to owners."""
+    client.force_login(team["member"])
+    response = client.generic("PROPFIND", _url(name, team["kwargs"]))
+    assert response.status_code == 403

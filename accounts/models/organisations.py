@@ -8,10 +8,10 @@ from django.utils import timezone
 from accounts.identifiers import format_siren, format_siret
 
 organisation_id_validator = RegexValidator(
-    r"^\d{1,10}$", "L'identifiant doit être composé de 1 à 10 chiffres, sans espace."
+    r"^[0-9]{1,10}$", "L'identifiant doit être composé de 1 à 10 chiffres, sans espace."
 )
 postal_code_validator = RegexValidator(
-    r"^\d{5}$", "Le code postal doit être composé de 5 chiffres."
+    r"^[0-9]{5}$", "Le code postal doit être composé de 5 chiffres."
 )
 
 

@@ -346,3 +346,15 @@ def test_deleting_an_organisation_still_works(superuser_client):
     assert response.status_code == 302
     assert not Organisation.objects.exists()
     assert not Invitation.objects.exists()
+
+
+def test_an_unconfirmed_account_cannot_be_attached(superuser_client):
+    organisation = make_organisation(1)
+    pending = UserFactory(is_active=False, email_confirmed_at=None)
+    response = superuser_client.post(
+        reverse("admin:accounts_membership_add"),
+        {"organisation": organisation.pk, "user": pending.pk, "role": "owner"},
+    )
+    assert response.status_code == 200
+    assert "pas actif" in response.content.decode()
+    assert not Membership.objects.exists()

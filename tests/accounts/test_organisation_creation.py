@@ -294,3 +294,11 @@ def test_the_live_suggestions_get_the_results_alone(signed_in):
     page = response.content.decode()
     assert "COMPAGNIE DU THEATRE NOMADE" in page
     assert "<html" not in page
+
+
+def test_one_person_asks_at_most_three_organisations_a_day(signed_in):
+    owners = [MembershipFactory(role=Role.OWNER) for _ in range(4)]
+    mail.outbox.clear()
+    for owner in owners:
+        signed_in.post(reverse("organisations:access_request"), {"siren": owner.organisation.siren})
+    assert [message.to for message in mail.outbox] == [[o.user.email] for o in owners[:3]]

@@ -212,3 +212,39 @@ def test_deleting_the_only_member_keeps_the_organisation_for_review(owner):
     organisation.refresh_from_db()
     assert organisation.needs_review
     assert "Plus aucun membre" in organisation.review_reasons
+
+
+def test_invitation_emails_to_one_address_are_limited(owner):
+    invitation = invite(owner)
+    for _ in range(4):
+        teams.invitation_resend(organisation=owner.organisation, invitation_id=invitation.pk)
+    sent = len(mail.outbox)
+    with pytest.raises(teams.TeamRuleError, match="réessayez plus tard"):
+        teams.invitation_resend(organisation=owner.organisation, invitation_id=invitation.pk)
+    assert len(mail.outbox) == sent
+    # The link of the last e-mail that left still works.
+    invitation.refresh_from_db()
+    teams.invitation_from_token(teams.invitation_token(invitation))
+
+
+def test_the_handover_prefers_an_active_member(owner):
+    from accounts.services import account_delete
+
+    dormant = MembershipFactory(organisation=owner.organisation)
+    dormant.user.is_active = False
+    dormant.user.save()
+    active = MembershipFactory(organisation=owner.organisation)
+    account_delete(user=owner.user)
+    active.refresh_from_db()
+    dormant.refresh_from_db()
+    assert (active.role, dormant.role) == (Role.OWNER, Role.MEMBER)
+
+
+def test_deleting_the_only_owner_from_the_admin_hands_over(owner, admin_client):
+    colleague = MembershipFactory(organisation=owner.organisation)
+    response = admin_client.post(
+        reverse("admin:accounts_user_delete", args=[owner.user.pk]), {"post": "yes"}
+    )
+    assert response.status_code == 302
+    colleague.refresh_from_db()
+    assert colleague.role == Role.OWNER
