@@ -3,12 +3,14 @@
 Logs never contain the searched text: it can be a person's name.
 """
 
+import hashlib
 import logging
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 from django.conf import settings
+from django.core.cache import cache
 
 from accounts.identifiers import digits_only, format_siren, format_siret
 from config.http import http_client
@@ -16,6 +18,7 @@ from config.http import http_client
 logger = logging.getLogger(__name__)
 
 MIN_QUERY_LENGTH = 3
+CACHE_SECONDS = 600
 RESULTS_PER_PAGE = 5
 # What the directory shows instead of a masked value (partial-diffusion units, statut "P").
 NON_DIFFUSIBLE_MARKER = "[NON-DIFFUSIBLE]"
@@ -49,9 +52,20 @@ class Company:
 
 
 def company_search(query: str) -> list[Company]:
+    """Up to 5 companies matching a name, SIREN or SIRET. Answers are kept CACHE_SECONDS: live
+    suggestions ask often, and the directory limits the requests per second of each client."""
     query = query.strip()
     if len(query) < MIN_QUERY_LENGTH:
         return []
+    key = "company-directory:" + hashlib.sha256(query.casefold().encode()).hexdigest()
+    companies = cache.get(key)
+    if companies is None:
+        companies = _companies(query)
+        cache.set(key, companies, CACHE_SECONDS)
+    return companies
+
+
+def _companies(query: str) -> list[Company]:
     companies = []
     for record in _search(query):
         try:

@@ -237,3 +237,13 @@ def test_the_fake_answers_the_real_shape():
     assert result["statut_diffusion"] == "O"
     assert result["siege"]["siret"] == "78412563500028"
     assert result["siege"]["geo_adresse"] == "12 Rue de la Martinière 69001 Lyon"
+
+
+def test_answers_are_cached_so_live_suggestions_do_not_flood_the_directory():
+    from accounts.company_directory import company_search
+    from ticketing.sandbox import faults
+    from ticketing.sandbox.faults import Fault
+
+    first = company_search("lune rousse")
+    with faults.inject("company_directory", Fault.UNAVAILABLE):
+        assert company_search("Lune Rousse ") == first
