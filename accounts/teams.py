@@ -269,6 +269,11 @@ def member_remove(*, organisation: Organisation, membership_id: int, removed_by:
     organisation = _lock(organisation)
     membership = _membership(organisation, membership_id)
     if _is_last_owner(membership):
+        if not organisation.memberships.exclude(pk=membership.pk).exists():
+            raise TeamRuleError(
+                "Vous êtes la seule personne de cette organisation : invitez d'abord un ou une "
+                "collègue et nommez-le propriétaire. Pour supprimer l'organisation, écrivez-nous."
+            )
         raise TeamRuleError(LAST_OWNER)
     membership.delete()
     if membership.user_id != removed_by.pk:

@@ -123,7 +123,7 @@ def test_confirmation_and_refusal_pages_are_accessible(browser, live_server, pag
     page.goto(reverse("organisations:leave", args=[owner.organisation_id]))
     check_a11y(page, "organisation-leave")
     page.get_by_role("button", name="Quitter l'organisation").click()
-    assert page.get_by_text("au moins un propriétaire").is_visible()
+    assert page.get_by_text("Vous êtes la seule personne de cette organisation").is_visible()
 
     invitation = teams.invitation_create(
         organisation=owner.organisation,
