@@ -98,3 +98,21 @@ def sessions_and_logs_purge(*, now: datetime | None = None) -> dict[str, int]:
     )
     logs += AccessLog.objects.filter(attempt_time__lt=old).delete()[0]
     return {"sessions_deleted": sessions, "login_logs_deleted": logs}
+
+
+INVITATION_RETENTION = timedelta(days=90)
+ACCESS_REQUEST_RETENTION = timedelta(days=365)
+
+
+def invitations_purge(*, now: datetime | None = None) -> dict[str, int]:
+    """Forgets the addresses of people who never joined, and old access requests."""
+    from accounts.models import AccessRequest, Invitation
+
+    now = now or timezone.now()
+    invitations, _ = Invitation.objects.filter(
+        accepted_at__isnull=True, expires_at__lt=now - INVITATION_RETENTION
+    ).delete()
+    requests, _ = AccessRequest.objects.filter(
+        requested_at__lt=now - ACCESS_REQUEST_RETENTION
+    ).delete()
+    return {"invitations_deleted": invitations, "access_requests_deleted": requests}

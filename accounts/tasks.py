@@ -1,4 +1,4 @@
-from accounts.retention import accounts_purge, sessions_and_logs_purge
+from accounts.retention import accounts_purge, invitations_purge, sessions_and_logs_purge
 
 
 def purge_accounts() -> dict[str, int]:
@@ -7,3 +7,7 @@ def purge_accounts() -> dict[str, int]:
 
 def purge_sessions_and_logs() -> dict[str, int]:
     return sessions_and_logs_purge()
+
+
+def purge_invitations() -> dict[str, int]:
+    return invitations_purge()

@@ -73,7 +73,7 @@ def test_signing_in_after_the_warning_keeps_the_account():
 def test_schedules_are_created_once():
     call_command("setup_schedules", stdout=StringIO())
     call_command("setup_schedules", stdout=StringIO())
-    assert Schedule.objects.count() == 3
+    assert Schedule.objects.count() == 4
     for schedule in Schedule.objects.all():
         assert schedule.schedule_type == Schedule.DAILY
         assert schedule.next_run > timezone.now()
@@ -110,3 +110,36 @@ def test_sent_emails_are_kept_90_days_and_forgotten_with_the_account(user):
     assert list(OutgoingEmail.objects.values_list("subject", flat=True)) == [
         "Votre compte Assistant déclaration a été supprimé"
     ]
+
+
+def test_unused_invitations_and_old_access_requests_are_forgotten():
+
+    from accounts.models import AccessRequest, Invitation, Role
+    from accounts.retention import invitations_purge
+    from tests.factories import MembershipFactory, UserFactory
+
+    owner = MembershipFactory(role=Role.OWNER)
+    now = timezone.now()
+
+    def invitation(email, expires_days_ago, accepted=False):
+        return Invitation.objects.create(
+            organisation=owner.organisation,
+            email=email,
+            expires_at=now - timedelta(days=expires_days_ago),
+            accepted_at=now if accepted else None,
+            nonce="n",
+        )
+
+    old = invitation("old@exemple.fr", 91)
+    recent = invitation("recent@exemple.fr", 89)
+    accepted = invitation("accepted@exemple.fr", 400, accepted=True)
+    old_request = AccessRequest.objects.create(
+        organisation=owner.organisation, user=UserFactory(), requested_at=now - timedelta(days=366)
+    )
+    new_request = AccessRequest.objects.create(organisation=owner.organisation, user=UserFactory())
+
+    assert invitations_purge(now=now) == {"invitations_deleted": 1, "access_requests_deleted": 1}
+    remaining = set(Invitation.objects.values_list("pk", flat=True))
+    assert remaining == {recent.pk, accepted.pk} and old.pk not in remaining
+    assert list(AccessRequest.objects.all()) == [new_request]
+    assert not AccessRequest.objects.filter(pk=old_request.pk).exists()

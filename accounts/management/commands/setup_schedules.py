@@ -15,6 +15,11 @@ DAILY = [
         time(3, 40),
     ),
     ("Purge des e-mails envoyés", "notifications.tasks.purge_outgoing_emails", time(3, 50)),
+    (
+        "Purge des invitations et demandes d'accès",
+        "accounts.tasks.purge_invitations",
+        time(4, 0),
+    ),
 ]
 
 
