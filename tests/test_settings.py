@@ -17,6 +17,7 @@ PRODUCTION_ENV = {
     "BASE_URL": "https://assistant-declaration.example.gouv.fr",
     "SCALEWAY_TEM_SECRET_KEY": "scw-secret",
     "SCALEWAY_TEM_PROJECT_ID": "scw-project",
+    "TICKETING_CREDENTIALS_KEYS": "cHJvZHVjdGlvbi10ZXN0LWtleS0zMi1ieXRlcy0hISE=",
 }
 
 

@@ -223,6 +223,23 @@ ADDRESS_BASE_URL = env("ADDRESS_BASE_URL", "https://data.geopf.fr").rstrip("/")
 PUBLIC_API_TIMEOUT_SECONDS = 3
 HTTP_SANDBOX = False
 
+# --- Ticketing providers ------------------------------------------------------------------------
+# Fernet keys (comma-separated, newest first) encrypting the ticketing credentials at rest. After
+# adding a key in front, `manage.py ticketing_reencrypt` rewrites every credential with it.
+TICKETING_CREDENTIALS_KEYS = env_list("TICKETING_CREDENTIALS_KEYS", required=True)
+# Each can point at a sandbox (ticketing/sandbox/). Supersoniks and SoTicket live on each
+# customer's own domain: {domain} is replaced by the access key.
+TICKETING_BASE_URLS = {
+    "billetweb": env("BILLETWEB_URL", "https://www.billetweb.fr/api").rstrip("/"),
+    "mapado": env("MAPADO_URL", "https://ticketing.mapado.net").rstrip("/"),
+    "helloasso": env("HELLOASSO_URL", "https://api.helloasso.com").rstrip("/"),
+    "shotgun": env("SHOTGUN_URL", "https://smartboard-api.shotgun.live").rstrip("/"),
+    "supersoniks": env("SUPERSONIKS_URL", "https://{domain}/api/v2").rstrip("/"),
+}
+# Outbound calls to a user-given host refuse private and loopback addresses unless this is set
+# (development, where the sandboxes listen on 127.0.0.1).
+TICKETING_ALLOW_PRIVATE_HOSTS = False
+
 # --- Third parties, all optional --------------------------------------------------------------
 CRISP_WEBSITE_ID = env("CRISP_WEBSITE_ID")
 CRISP_SIGNING_KEY = env("CRISP_SIGNING_KEY")

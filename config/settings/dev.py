@@ -28,3 +28,16 @@ COMPANY_DIRECTORY_URL = env(
 ADDRESS_BASE_URL = env("ADDRESS_BASE_URL", f"http://127.0.0.1:{SANDBOX_PORT}/geoplateforme").rstrip(
     "/"
 )
+
+# Ticketing: a fixed development key, and every provider answered by its loopback sandbox.
+TICKETING_CREDENTIALS_KEYS = env_list(
+    "TICKETING_CREDENTIALS_KEYS", "ZGV2LW9ubHkta2V5LWZvci1hc3Npc3RhbnQtZGVjbDE="
+)
+TICKETING_BASE_URLS = {
+    provider: env(f"{provider.upper()}_URL", f"http://127.0.0.1:{SANDBOX_PORT}/{provider}")
+    for provider in ("billetweb", "mapado", "helloasso", "shotgun")
+}
+TICKETING_BASE_URLS["supersoniks"] = env(
+    "SUPERSONIKS_URL", f"http://127.0.0.1:{SANDBOX_PORT}/supersoniks/{{domain}}/api/v2"
+)
+TICKETING_ALLOW_PRIVATE_HOSTS = True

@@ -27,3 +27,13 @@ AXES_ENABLED = True
 HTTP_SANDBOX = True
 COMPANY_DIRECTORY_URL = "http://sandbox.test/recherche-entreprises"
 ADDRESS_BASE_URL = "http://sandbox.test/geoplateforme"
+
+# Ticketing: every provider answered in-process by its sandbox.
+TICKETING_CREDENTIALS_KEYS = ["dGVzdC1vbmx5LWtleS1mb3ItYXNzaXN0YW50LWRlY2w="]
+TICKETING_BASE_URLS = {
+    "billetweb": "http://sandbox.test/billetweb",
+    "mapado": "http://sandbox.test/mapado",
+    "helloasso": "http://sandbox.test/helloasso",
+    "shotgun": "http://sandbox.test/shotgun",
+    "supersoniks": "http://sandbox.test/supersoniks/{domain}/api/v2",
+}

@@ -17,7 +17,11 @@ class Fault(enum.Enum):
     SERVER_ERROR = "server_error"  # 500
     UNAVAILABLE = "unavailable"  # 503 with an HTML maintenance page
     MALFORMED = "malformed"  # 200 with a truncated JSON body
-    RATE_LIMITED = "rate_limited"  # 429 with Retry-After
+    RATE_LIMITED = "rate_limited"  # 429 with Retry-After (or the provider's own rate-limit body)
+    # Ticketing providers:
+    FIREWALL = "firewall"  # the provider's firewall page (Billetweb: Cloudflare challenge)
+    MALFORMED_RECORD = "malformed_record"  # one record of a listing is unreadable, the rest fine
+    CREDENTIALS_REFUSED = "credentials_refused"  # the provider's answer to revoked credentials
 
 
 RETRY_AFTER_SECONDS = 30

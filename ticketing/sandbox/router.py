@@ -5,24 +5,42 @@ Used as `httpx.MockTransport(handle)` in tests and behind the loopback server fo
 national address base.
 """
 
-from collections.abc import Callable
+import importlib
 
 import httpx
 
-from ticketing.sandbox import address_base, company_directory
-
-SERVICES: dict[str, tuple[str, Callable[[httpx.Request, str], httpx.Response]]] = {
-    "recherche-entreprises": (company_directory.SERVICE, company_directory.handle),
-    "geoplateforme": (address_base.SERVICE, address_base.handle),
+# URL prefix → module of ticketing/sandbox/ defining SERVICE (its fault name) and
+# handle(request, path) -> httpx.Response. Imported on first use.
+MODULES = {
+    "recherche-entreprises": "company_directory",
+    "geoplateforme": "address_base",
+    "billetweb": "billetweb",
+    "mapado": "mapado",
+    "helloasso": "helloasso",
+    "shotgun": "shotgun",
+    "supersoniks": "supersoniks",
 }
-SERVICE_NAMES = frozenset(name for name, _ in SERVICES.values())
+SERVICE_NAMES = frozenset(
+    {
+        "company_directory",
+        "address_base",
+        "billetweb",
+        "mapado",
+        "helloasso",
+        "shotgun",
+        "supersoniks",
+    }
+)
 
 
 def handle(request: httpx.Request) -> httpx.Response:
     """The fake service's answer; raises httpx.ReadTimeout under an injected TIMEOUT fault."""
     prefix, _, rest = request.url.path.lstrip("/").partition("/")
-    service = SERVICES.get(prefix)
-    if service is None:
+    module_name = MODULES.get(prefix)
+    if module_name is None:
         return httpx.Response(404, text="Not Found")
-    _, handler = service
-    return handler(request, f"/{rest}")
+    try:
+        module = importlib.import_module(f"ticketing.sandbox.{module_name}")
+    except ModuleNotFoundError:
+        return httpx.Response(404, text="Not Found")
+    return module.handle(request, f"/{rest}")

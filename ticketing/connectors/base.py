@@ -1,0 +1,102 @@
+"""What every connector returns and raises. Connectors never touch the ORM: they read a
+provider's API through a `ProviderClient` and return these dataclasses; the sync engine writes.
+
+Two ways of reporting figures, depending on what the provider exposes:
+- performance figures (`PerformanceData` with `figures`), recomputed by the connector from all
+  the tickets of each changed show;
+- ticket changes (`ShowData.tickets`, the performances' `figures` left None): the engine keeps
+  a ticket ledger and recomputes the performances those tickets belong to, so an incremental
+  run only fetches what changed.
+"""
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Protocol
+
+CENT = Decimal("0.01")
+
+
+def to_cents(amount: Decimal) -> Decimal:
+    return amount.quantize(CENT, ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class Credentials:
+    access_key: (
+        str  # Billetweb user id, HelloAsso client id, Shotgun organizer id, Supersoniks domain…
+    )
+    secret_key: str
+
+
+@dataclass(frozen=True)
+class Figures:
+    """Ticketing figures of one performance: refunds excluded, commissions deducted where the
+    provider sells online; excl. VAT summed per ticket at that ticket's rate."""
+
+    revenue_incl_vat: Decimal
+    revenue_excl_vat: Decimal
+    vat_rate: Decimal | None  # one rate for every paid ticket, None when mixed or unknown
+    free_tickets: int
+    paid_tickets: int
+
+
+@dataclass(frozen=True)
+class PerformanceData:
+    external_id: str
+    starts_at: datetime  # aware
+    ends_at: datetime | None
+    figures: Figures | None = None  # None in ticket-ledger mode
+
+
+@dataclass(frozen=True)
+class TicketData:
+    """One ticket as the ledger keeps it: no personal data about the spectator."""
+
+    external_id: str
+    performance_external_id: str
+    cancelled: bool  # refunded, cancelled or disabled: excluded from the figures
+    price_incl_vat: Decimal  # net of the provider's commission where it applies
+    vat_rate: Decimal
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class ShowData:
+    external_id: str
+    name: str
+    performances: tuple[PerformanceData, ...]
+    tickets: tuple[TicketData, ...] | None = None  # ticket-ledger mode
+    # Records skipped because they could not be read; shown on the show, never fatal.
+    warnings: tuple[str, ...] = field(default=())
+
+
+class ConnectorError(Exception):
+    """Base class. `message` is French and shown to the user."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class TransientError(ConnectorError):
+    """Worth retrying later: timeout, 5xx, rate limit, provider firewall."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class PermanentError(ConnectorError):
+    """Retrying will not help until the user acts (bad credentials, missing rights…)."""
+
+
+class Connector(Protocol):
+    provider: str
+
+    def check_credentials(self) -> None:
+        """Raises PermanentError (with what to do) when the credentials do not work."""
+
+    def shows_changed_since(self, since: datetime) -> Iterator[ShowData]:
+        """Every show with a change since `since`, one at a time, with all its performances."""
