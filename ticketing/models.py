@@ -80,6 +80,8 @@ class Show(models.Model):
     # Records of the provider that could not be read at the last sync, one per line.
     sync_warnings = models.TextField(blank=True)
     remote_missing_at = models.DateTimeField(null=True, blank=True)
+    # Set once a declaration of the show has left: the sync never changes it afterwards.
+    frozen_at = models.DateTimeField("figé le", null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
@@ -194,3 +196,18 @@ class SyncRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticketing_system} — {self.get_status_display()}"
+
+
+class RateBudget(models.Model):
+    """A token bucket per provider account, shared by every run and worker: requests wait for
+    a token, so consecutive or concurrent syncs never trip the provider's limit."""
+
+    key = models.CharField(max_length=100, unique=True)
+    tokens = models.FloatField()
+    refilled_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "budget de requêtes"
+
+    def __str__(self) -> str:
+        return self.key

@@ -181,8 +181,10 @@ Q_CLUSTER = {
     "name": "assistant",
     "orm": "default",
     "workers": int(env("Q_WORKERS", "2")),
+    # A ticketing sync may run up to SYNC_TIMEOUT_SECONDS (ticketing/sync.py sets it per task);
+    # `retry` must exceed every task's timeout, or a running task would be handed out twice.
     "timeout": 300,
-    "retry": 360,
+    "retry": 3700,
     "max_attempts": 5,
     "catch_up": False,
     "save_limit": 1000,

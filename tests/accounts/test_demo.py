@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db
 def test_demo_setup_is_idempotent_and_its_login_works(client):
     for _ in range(2):
         call_command("demo_setup", stdout=StringIO())
-    assert Schedule.objects.count() == 4
+    assert Schedule.objects.count() == 5
     response = client.post(
         reverse("accounts:login"), {"username": DEMO_EMAIL, "password": DEMO_PASSWORD}
     )

@@ -73,7 +73,7 @@ def test_signing_in_after_the_warning_keeps_the_account():
 def test_schedules_are_created_once():
     call_command("setup_schedules", stdout=StringIO())
     call_command("setup_schedules", stdout=StringIO())
-    assert Schedule.objects.count() == 4
+    assert Schedule.objects.count() == 5
     for schedule in Schedule.objects.all():
         assert schedule.schedule_type == Schedule.DAILY
         assert schedule.next_run > timezone.now()

@@ -20,6 +20,7 @@ DAILY = [
         "accounts.tasks.purge_invitations",
         time(4, 0),
     ),
+    ("Synchronisation de toutes les billetteries", "ticketing.tasks.sync_all_systems", time(2, 0)),
 ]
 
 

@@ -1,0 +1,154 @@
+"""Credentials at rest, the shared request budget, the figures rule, the provider client."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import httpx
+import pytest
+from cryptography.fernet import Fernet
+from django.utils import timezone
+
+from ticketing.connectors.base import Credentials, TransientError
+from ticketing.connectors.http import ProviderClient, check_public_host
+from ticketing.credentials import (
+    credentials_decrypt,
+    credentials_encrypt,
+    credentials_fingerprint,
+    credentials_rotate,
+)
+from ticketing.figures import figures_from_tickets
+from ticketing.models import RateBudget
+from ticketing.rate_budget import Budget, take_token
+
+SECRET = Credentials(access_key="12345", secret_key="s3cr3t-key-value")
+
+
+def test_credentials_are_encrypted_and_come_back():
+    token = credentials_encrypt(SECRET)
+    assert "s3cr3t" not in token and "12345" not in token
+    assert credentials_decrypt(token) == SECRET
+
+
+def test_rotation_reencrypts_with_the_newest_key(settings):
+    old_token = credentials_encrypt(SECRET)
+    new_key = Fernet.generate_key().decode()
+    settings.TICKETING_CREDENTIALS_KEYS = [new_key, *settings.TICKETING_CREDENTIALS_KEYS]
+    rotated = credentials_rotate(old_token)
+    settings.TICKETING_CREDENTIALS_KEYS = [new_key]
+    assert credentials_decrypt(rotated) == SECRET
+
+
+def test_the_fingerprint_identifies_an_account_without_its_secret():
+    a = credentials_fingerprint("billetweb", SECRET)
+    assert a == credentials_fingerprint("billetweb", Credentials(" 12345 ", "other"))
+    assert a != credentials_fingerprint("mapado", SECRET)
+    assert "s3cr3t" not in a
+    token_only = credentials_fingerprint("mapado", Credentials("", "token-1"))
+    assert token_only != credentials_fingerprint("mapado", Credentials("", "token-2"))
+
+
+@pytest.mark.django_db
+def test_the_budget_gives_its_burst_then_asks_to_wait():
+    budget = Budget(capacity=3, per_second=1)
+    waits = [take_token("test:account", budget) for _ in range(4)]
+    assert waits[:3] == [0, 0, 0]
+    assert 0.9 < waits[3] <= 1.0
+    RateBudget.objects.filter(key="test:account").update(
+        refilled_at=timezone.now() - timedelta(seconds=2)
+    )
+    assert take_token("test:account", budget) == 0
+
+
+def test_figures_exclude_cancelled_count_free_and_sum_excl_vat_per_ticket():
+    tickets = [
+        (Decimal("10.55"), Decimal("0.055"), False),
+        (Decimal("10.55"), Decimal("0.055"), False),
+        (Decimal("12"), Decimal("0.2"), False),
+        (Decimal("0"), Decimal("0"), False),
+        (Decimal("50"), Decimal("0.055"), True),
+    ]
+    figures = figures_from_tickets(tickets)
+    assert (figures.free_tickets, figures.paid_tickets) == (1, 3)
+    assert figures.revenue_incl_vat == Decimal("33.10")
+    # 10.55 / 1.055 = 10 (twice) + 12 / 1.2 = 10
+    assert figures.revenue_excl_vat == Decimal("30.00")
+    assert figures.vat_rate is None
+    assert figures_from_tickets(tickets[:2]).vat_rate == Decimal("0.055")
+
+
+def test_excl_vat_is_rounded_once_not_per_ticket():
+    # 3 × 1.00 at 5.5 %: 0.947867… each; per-ticket rounding would give 2.85, the exact sum 2.84.
+    figures = figures_from_tickets([(Decimal("1.00"), Decimal("0.055"), False)] * 3)
+    assert figures.revenue_excl_vat == Decimal("2.84")
+
+
+def _client(handler, **kwargs) -> ProviderClient:
+    client = ProviderClient("http://provider.test/api", sleep=kwargs.pop("sleep"), **kwargs)
+    client._client = httpx.Client(transport=httpx.MockTransport(handler))
+    return client
+
+
+def test_the_client_retries_then_honours_retry_after():
+    answers = iter(
+        [httpx.Response(429, headers={"Retry-After": "7"}), httpx.Response(200, json=[])]
+    )
+    waits = []
+    client = _client(lambda request: next(answers), sleep=waits.append)
+    assert client.get("events").status_code == 200
+    assert client.requests_made == 2
+    assert waits == [7.0]
+
+
+def test_the_client_gives_up_with_a_transient_error():
+    waits = []
+    client = _client(lambda request: httpx.Response(503), sleep=waits.append)
+    with pytest.raises(TransientError):
+        client.get("events")
+    assert client.requests_made == 4
+    assert len(waits) == 3
+
+
+def test_the_client_calls_the_throttle_before_every_request():
+    calls = []
+    client = _client(
+        lambda request: httpx.Response(200), sleep=lambda s: None, throttle=lambda: calls.append(1)
+    )
+    client.get("a")
+    client.get("b")
+    assert len(calls) == 2
+
+
+@pytest.mark.parametrize(
+    "url", ["http://127.0.0.1/api", "http://localhost/api", "http://10.0.0.8/"]
+)
+def test_private_hosts_are_refused_outside_the_sandbox(settings, url):
+    from ticketing.connectors.base import PermanentError
+
+    settings.HTTP_SANDBOX = False
+    with pytest.raises(PermanentError):
+        check_public_host(url)
+
+
+@pytest.mark.django_db
+def test_the_reencrypt_command_moves_every_credential_to_the_newest_key(settings):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from tests.factories import OrganisationFactory
+    from ticketing.models import TicketingSystem
+
+    system = TicketingSystem.objects.create(
+        organisation=OrganisationFactory(),
+        provider="billetweb",
+        credentials_encrypted=credentials_encrypt(SECRET),
+        credentials_fingerprint=credentials_fingerprint("billetweb", SECRET),
+    )
+    new_key = Fernet.generate_key().decode()
+    settings.TICKETING_CREDENTIALS_KEYS = [new_key, *settings.TICKETING_CREDENTIALS_KEYS]
+    out = StringIO()
+    call_command("ticketing_reencrypt", stdout=out)
+    assert "1 billetterie" in out.getvalue()
+    settings.TICKETING_CREDENTIALS_KEYS = [new_key]
+    system.refresh_from_db()
+    assert credentials_decrypt(system.credentials_encrypted) == SECRET
