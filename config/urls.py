@@ -6,6 +6,7 @@ urlpatterns = [
     path("", include("config.page_urls")),
     path("compte/", include("accounts.urls")),
     path("organisations/", include("accounts.organisation_urls")),
+    path("organisations/", include("ticketing.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -13,6 +13,9 @@ from django.urls import reverse
 from accounts.models import Invitation, Membership, Role
 from accounts.teams import invitation_create
 from tests.factories import MembershipFactory
+from ticketing.connectors.base import Credentials
+from ticketing.credentials import credentials_encrypt, credentials_fingerprint
+from ticketing.models import TicketingSystem
 from tests.test_authorisation import named_patterns
 
 MEMBER, OWNER = "member", "owner"
@@ -49,6 +52,15 @@ ACCESS = {
     ("organisations:member_remove", "POST"): (OWNER, {}, 302),
     ("organisations:leave", "GET"): (MEMBER, None, 200),
     ("organisations:leave", "POST"): (MEMBER, {}, 302),
+    ("ticketing:list", "GET"): (MEMBER, None, 200),
+    ("ticketing:status", "GET"): (MEMBER, None, 200),
+    ("ticketing:connect", "GET"): (OWNER, None, 200),
+    ("ticketing:connect", "POST"): (OWNER, {}, 200),
+    ("ticketing:credentials", "GET"): (OWNER, None, 200),
+    ("ticketing:credentials", "POST"): (OWNER, {}, 200),
+    ("ticketing:disconnect", "GET"): (OWNER, None, 200),
+    ("ticketing:disconnect", "POST"): (OWNER, {}, 302),
+    ("ticketing:sync", "POST"): (MEMBER, {}, 302),
 }
 
 VISITORS = ["anonymous", "outsider", "member", "owner"]
@@ -91,6 +103,13 @@ def team(db):
         role=Role.MEMBER,
     )
     outsider = MembershipFactory(role=Role.OWNER)  # owner of another organisation
+    credentials = Credentials("12345", "secret")
+    system = TicketingSystem.objects.create(
+        organisation=organisation,
+        provider="billetweb",
+        credentials_encrypted=credentials_encrypt(credentials),
+        credentials_fingerprint=credentials_fingerprint("billetweb", credentials),
+    )
     return {
         "organisation": organisation,
         "owner": owner.user,
@@ -100,6 +119,7 @@ def team(db):
             "organisation_id": organisation.pk,
             "invitation_id": invitation.pk,
             "membership_id": colleague.pk,
+            "system_id": system.pk,
         },
     }
 
@@ -168,7 +188,7 @@ def test_an_owner_cannot_act_on_another_organisations_rows(client, team):
 
 
 def test_matrix_size():
-    assert len(CASES) == len(ACCESS) * len(VISITORS) == 48
+    assert len(CASES) == len(ACCESS) * len(VISITORS) == 84
 
 
 @pytest.mark.parametrize("name", sorted({name for name, _ in ACCESS}))

@@ -1,0 +1,54 @@
+from django import forms
+
+from config.forms import BaseForm
+from ticketing.connectors.base import Credentials
+from ticketing.providers import PROVIDERS
+
+
+class ProviderChoiceForm(BaseForm):
+    provider = forms.ChoiceField(
+        label="Votre logiciel de billetterie",
+        choices=[(key, info.name) for key, info in PROVIDERS.items()],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choisissez votre logiciel de billetterie."},
+    )
+
+
+class CredentialsForm(BaseForm):
+    """The provider's own labels; the secret is never rendered back (PasswordInput)."""
+
+    access_key = forms.CharField(max_length=200)
+    secret_key = forms.CharField(
+        max_length=2000,
+        strip=True,
+        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
+    )
+
+    def __init__(self, provider: str, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        info = PROVIDERS[provider]
+        self.provider = provider
+        if info.access_label:
+            self.fields["access_key"].label = info.access_label
+            self.fields["access_key"].widget.attrs["autocomplete"] = "off"
+        else:
+            del self.fields["access_key"]
+        self.fields["secret_key"].label = info.secret_label
+
+    def clean_access_key(self) -> str:
+        value = self.cleaned_data["access_key"].strip()
+        if self.provider in ("supersoniks", "soticket"):
+            from ticketing.connectors.base import PermanentError
+            from ticketing.connectors.supersoniks import validate_domain
+
+            try:
+                return validate_domain(value)
+            except PermanentError as error:
+                raise forms.ValidationError(error.message) from error
+        return value
+
+    def credentials(self) -> Credentials:
+        return Credentials(
+            access_key=self.cleaned_data.get("access_key", ""),
+            secret_key=self.cleaned_data["secret_key"],
+        )
