@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,6 +20,7 @@ from accounts.organisation_forms import (
 )
 from accounts.permissions import organisation_view
 from accounts.teams import invitation_token
+from ticketing import shows
 
 
 def _home_url(organisation_id: int) -> str:
@@ -149,7 +151,15 @@ def access_request(request: HttpRequest) -> HttpResponse:
 
 @organisation_view()
 def organisation_home(request: HttpRequest) -> HttpResponse:
+    """The organisation's shows, filtered, with the state of the ticketing sync."""
     organisation = request.organisation
+    filter_key = request.GET.get("filtre", shows.DEFAULT_FILTER)
+    if filter_key not in {f.key for f in shows.FILTERS}:
+        filter_key = shows.DEFAULT_FILTER
+    page = Paginator(shows.shows_listed(organisation, filter_key), 50).get_page(
+        request.GET.get("page")
+    )
+    last_sync, has_systems = shows.last_successful_sync(organisation)
     return render(
         request,
         "organisations/home.html",
@@ -157,7 +167,13 @@ def organisation_home(request: HttpRequest) -> HttpResponse:
             "title": organisation.name,
             "organisation": organisation,
             "membership": request.membership,
-            "member_count": organisation.memberships.count(),
+            "filters": shows.FILTERS,
+            "filter_key": filter_key,
+            "page": page,
+            "alert_count": shows.alert_count(organisation),
+            "has_systems": has_systems,
+            "last_sync": last_sync,
+            "now": timezone.now(),
         },
     )
 
