@@ -13,10 +13,10 @@ from django.urls import reverse
 from accounts.models import Invitation, Membership, Role
 from accounts.teams import invitation_create
 from tests.factories import MembershipFactory
+from tests.test_authorisation import named_patterns
 from ticketing.connectors.base import Credentials
 from ticketing.credentials import credentials_encrypt, credentials_fingerprint
 from ticketing.models import TicketingSystem
-from tests.test_authorisation import named_patterns
 
 MEMBER, OWNER = "member", "owner"
 
