@@ -9,6 +9,7 @@ says, fails `test_views_use_the_membership_check`.
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import Invitation, Membership, Role
 from accounts.teams import invitation_create
@@ -16,6 +17,7 @@ from tests.factories import MembershipFactory
 from tests.test_authorisation import named_patterns
 from ticketing.connectors.base import Credentials
 from ticketing.credentials import credentials_encrypt, credentials_fingerprint
+from ticketing.manual import PerformanceInput, manual_show_create
 from ticketing.models import TicketingSystem
 
 MEMBER, OWNER = "member", "owner"
@@ -61,6 +63,12 @@ ACCESS = {
     ("ticketing:disconnect", "GET"): (OWNER, None, 200),
     ("ticketing:disconnect", "POST"): (OWNER, {}, 302),
     ("ticketing:sync", "POST"): (MEMBER, {}, 302),
+    ("ticketing:manual_add", "GET"): (MEMBER, None, 200),
+    ("ticketing:manual_add", "POST"): (MEMBER, {}, 200),
+    ("ticketing:manual_edit", "GET"): (MEMBER, None, 200),
+    ("ticketing:manual_edit", "POST"): (MEMBER, {}, 200),
+    ("ticketing:manual_delete", "GET"): (MEMBER, None, 200),
+    ("ticketing:manual_delete", "POST"): (MEMBER, {}, 302),
 }
 
 VISITORS = ["anonymous", "outsider", "member", "owner"]
@@ -104,6 +112,11 @@ def team(db):
     )
     outsider = MembershipFactory(role=Role.OWNER)  # owner of another organisation
     credentials = Credentials("12345", "secret")
+    manual_show = manual_show_create(
+        organisation=organisation,
+        name="Lecture au jardin",
+        performances=[PerformanceInput(starts_at=timezone.now(), ends_at=None)],
+    )
     system = TicketingSystem.objects.create(
         organisation=organisation,
         provider="billetweb",
@@ -120,6 +133,7 @@ def team(db):
             "invitation_id": invitation.pk,
             "membership_id": colleague.pk,
             "system_id": system.pk,
+            "show_id": manual_show.pk,
         },
     }
 
@@ -188,7 +202,7 @@ def test_an_owner_cannot_act_on_another_organisations_rows(client, team):
 
 
 def test_matrix_size():
-    assert len(CASES) == len(ACCESS) * len(VISITORS) == 84
+    assert len(CASES) == len(ACCESS) * len(VISITORS) == 108
 
 
 @pytest.mark.parametrize("name", sorted({name for name, _ in ACCESS}))

@@ -52,3 +52,45 @@ class CredentialsForm(BaseForm):
             access_key=self.cleaned_data.get("access_key", ""),
             secret_key=self.cleaned_data["secret_key"],
         )
+
+
+class ManualShowForm(BaseForm):
+    name = forms.CharField(label="Nom du spectacle", max_length=300)
+
+
+class PerformanceForm(BaseForm):
+    performance_id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    starts_at = forms.DateTimeField(
+        label="Début",
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        error_messages={"invalid": "Saisissez une date et une heure valides."},
+    )
+    ends_at = forms.DateTimeField(
+        label="Fin",
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        error_messages={"invalid": "Saisissez une date et une heure valides."},
+    )
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        starts_at, ends_at = cleaned.get("starts_at"), cleaned.get("ends_at")
+        if ends_at and not starts_at:
+            self.add_error("starts_at", "Indiquez le début de la représentation.")
+        if starts_at and ends_at and ends_at < starts_at:
+            self.add_error("ends_at", "La fin doit être après le début.")
+        return cleaned
+
+
+class BasePerformanceFormSet(forms.BaseFormSet):
+    def clean(self) -> None:
+        if any(self.errors):
+            return
+        if not any(form.cleaned_data.get("starts_at") for form in self.forms):
+            raise forms.ValidationError("Ajoutez au moins une représentation (sa date de début).")
+
+
+PerformanceFormSet = forms.formset_factory(
+    PerformanceForm, formset=BasePerformanceFormSet, extra=3, max_num=100, absolute_max=100
+)

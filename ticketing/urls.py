@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ticketing import views
+from ticketing import manual_views, views
 
 app_name = "ticketing"
 
@@ -13,4 +13,17 @@ urlpatterns = [
     path(f"{prefix}<int:system_id>/identifiants/", views.system_credentials, name="credentials"),
     path(f"{prefix}<int:system_id>/deconnecter/", views.system_disconnect, name="disconnect"),
     path(f"{prefix}<int:system_id>/synchroniser/", views.system_sync, name="sync"),
+    path(
+        "<int:organisation_id>/spectacles/ajouter/", manual_views.manual_show_add, name="manual_add"
+    ),
+    path(
+        "<int:organisation_id>/spectacles/<int:show_id>/modifier/",
+        manual_views.manual_show_edit,
+        name="manual_edit",
+    ),
+    path(
+        "<int:organisation_id>/spectacles/<int:show_id>/supprimer/",
+        manual_views.manual_show_delete,
+        name="manual_delete",
+    ),
 ]
