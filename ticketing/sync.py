@@ -32,7 +32,10 @@ from ticketing.rate_budget import throttle_for
 
 logger = logging.getLogger(__name__)
 
-FIRST_SYNC_WINDOW = timedelta(days=395)  # 13 months
+FIRST_SYNC_WINDOW = timedelta(days=395)  # 13 months of performances
+# Tickets of those performances may have been sold long before: the first run reads changes
+# from this much earlier, so that ticket-ledger connectors miss no presale.
+PRESALE_LOOKBACK = timedelta(days=365)
 LOCK_NAMESPACE = 7311  # first key of pg_advisory_lock(int, int): "ticketing sync"
 ALREADY_RUNNING = "Une synchronisation de cette billetterie est déjà en cours."
 UNEXPECTED = (
@@ -87,7 +90,7 @@ def _is_dead(run: SyncRun) -> bool:
 
 def window_start(system: TicketingSystem, now: datetime) -> datetime:
     candidates = [d for d in (system.last_synced_from, system.force_sync_from) if d]
-    return min(candidates) if candidates else now - FIRST_SYNC_WINDOW
+    return min(candidates) if candidates else now - FIRST_SYNC_WINDOW - PRESALE_LOOKBACK
 
 
 def sync_execute(run_id: int, *, sleep: Callable[[float], None] | None = None) -> SyncRun:
@@ -170,7 +173,7 @@ def show_apply(system: TicketingSystem, data: ShowData) -> str:
     change.set(show, "name", data.name[:300])
     change.set(show, "sync_warnings", "\n".join(data.warnings))
     change.set(show, "remote_missing_at", None)
-    performances = _performances_apply(show, data.performances, change)
+    performances = _performances_apply(show, data.performances, change, complete=not data.warnings)
     if data.tickets is not None:
         _ledger_apply(system, show, performances, data.tickets, change)
     live = [p for p in performances.values() if p.remote_missing_at is None] or list(
@@ -185,10 +188,11 @@ def show_apply(system: TicketingSystem, data: ShowData) -> str:
 
 
 def _performances_apply(
-    show: Show, incoming: tuple[PerformanceData, ...], change: _Change
+    show: Show, incoming: tuple[PerformanceData, ...], change: _Change, *, complete: bool
 ) -> dict[str, Performance]:
-    """Upserts the performances; the user's figures are kept; a performance gone remotely is
-    deleted, unless the user edited it (then it is flagged)."""
+    """Upserts the performances; the user's figures are kept. A performance gone remotely is
+    deleted only when that is certainly harmless (a complete read, no user edit, no ticket in
+    the ledger); otherwise it is kept and flagged."""
     existing = {p.external_id: p for p in show.performances.all()}
     seen = set()
     for data in incoming:
@@ -212,7 +216,11 @@ def _performances_apply(
     for external_id, performance in list(existing.items()):
         if external_id in seen:
             continue
-        if performance.user_edited_at is not None or performance.ledger_tickets.exists():
+        if (
+            not complete
+            or performance.user_edited_at is not None
+            or performance.ledger_tickets.exists()
+        ):
             if performance.remote_missing_at is None:
                 performance.remote_missing_at = timezone.now()
                 performance.save(update_fields=["remote_missing_at"])
