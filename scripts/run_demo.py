@@ -53,6 +53,7 @@ def main() -> int:
                 file=sys.stderr,
             )
             return 1
+        subprocess.run(manage("demo_ticketing"), check=True, cwd=ROOT)
         processes.append(subprocess.Popen(manage("qcluster"), cwd=ROOT))
         web = subprocess.Popen(
             manage("runserver", f"127.0.0.1:{PORT}", "--noreload", "--skip-checks"), cwd=ROOT

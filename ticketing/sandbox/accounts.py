@@ -50,3 +50,30 @@ def find_by_secret(provider: str, secret_key: str) -> SandboxAccount | None:
 def clear() -> None:
     with _lock:
         _accounts.clear()
+
+
+DEMO_PROVIDERS = ("billetweb", "mapado", "helloasso", "shotgun", "supersoniks")
+
+
+def register_demo_accounts(now=None) -> list[SandboxAccount]:
+    """One account per provider with its module's DEMO_CREDENTIALS, for `make run`: a few shows
+    over the last thirteen months and the coming month."""
+    import importlib
+    from datetime import UTC, datetime
+
+    now = now or datetime.now(UTC).replace(microsecond=0)
+    registered = []
+    for seed, provider in enumerate(DEMO_PROVIDERS, start=1):
+        credentials = importlib.import_module(f"ticketing.sandbox.{provider}").DEMO_CREDENTIALS
+        dataset = build_dataset(
+            shows=6, performances_per_show=3, tickets_per_performance=60, seed=seed, now=now
+        )
+        registered.append(
+            register(
+                provider,
+                access_key=credentials.access_key,
+                secret_key=credentials.secret_key,
+                dataset=dataset,
+            )
+        )
+    return registered

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from ticketing.sandbox.accounts import register_demo_accounts
 from ticketing.sandbox.server import SandboxServer
 
 
@@ -30,6 +31,7 @@ class Command(BaseCommand):
             raise CommandError(
                 "Les fausses API ne servent qu'en développement et en démonstration."
             )
+        register_demo_accounts()
         try:
             server = SandboxServer(port=port)
         except OSError as error:
