@@ -62,9 +62,9 @@ def _system(request: HttpRequest, system_id: int) -> TicketingSystem:
 
 @organisation_view(owner_methods=ALL_METHODS)
 def system_connect(request: HttpRequest) -> HttpResponse:
-    provider = request.GET.get("logiciel") or request.POST.get("provider")
+    provider = request.GET.get("provider") or request.POST.get("provider")
     if provider not in PROVIDERS:
-        choice = ProviderChoiceForm(request.GET if "logiciel" in request.GET else None)
+        choice = ProviderChoiceForm(request.GET if "provider" in request.GET else None)
         return render(
             request,
             "ticketing/connect_choose.html",
@@ -121,6 +121,7 @@ def system_credentials(request: HttpRequest, system_id: int) -> HttpResponse:
             "title": f"Identifiants {system.get_provider_display()}",
             "form": form,
             "system": system,
+            "provider": system.provider,
             "info": PROVIDERS[system.provider],
             "organisation": request.organisation,
         },
