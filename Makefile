@@ -7,7 +7,7 @@ PORT ?= 8000
 UV_VERSION := 0.13.9
 export UV_NATIVE_TLS := 1
 
-.PHONY: install run test lint format lock chromium
+.PHONY: install run test lint format lock chromium bench-sync
 
 # Installs the locked dependencies; reruns only when the lock file changes.
 $(VENV)/.installed: requirements.lock
@@ -36,6 +36,11 @@ test: install chromium
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run --settings=config.settings.test
 	$(BIN)/pytest
+
+# Sync benchmark over real HTTP on loopback (figures to read; SIZE=small, large or all).
+SIZE ?= small
+bench-sync: install
+	$(BIN)/python manage.py bench_sync --size $(SIZE)
 
 lint:
 	$(BIN)/ruff check .

@@ -187,6 +187,8 @@ class SyncRun(models.Model):
     shows_unchanged = models.PositiveIntegerField(default=0)
     shows_skipped = models.PositiveIntegerField(default=0)
     requests_made = models.PositiveIntegerField(default=0)
+    # 429 answers met (each was waited out and retried): should stay 0 with the shared budget.
+    rate_limited_responses = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
 
     class Meta:

@@ -130,9 +130,18 @@ def sync_execute(run_id: int, *, sleep: Callable[[float], None] | None = None) -
     finally:
         if client is not None:
             run.requests_made = client.requests_made
+            run.rate_limited_responses = client.rate_limited_responses
             client.close()
         run.finished_at = timezone.now()
-        run.save(update_fields=["status", "error", "finished_at", "requests_made"])
+        run.save(
+            update_fields=[
+                "status",
+                "error",
+                "finished_at",
+                "requests_made",
+                "rate_limited_responses",
+            ]
+        )
         _unlock(system.pk)
     return run
 

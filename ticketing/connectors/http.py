@@ -39,6 +39,7 @@ class ProviderClient:
     ):
         self.base_url = base_url.rstrip("/")
         self.requests_made = 0
+        self.rate_limited_responses = 0
         self._throttle = throttle or (lambda: None)
         self._sleep = sleep
         self._client = http_client(timeout=timeout, headers=headers)
@@ -69,6 +70,8 @@ class ProviderClient:
             else:
                 if response.status_code not in RETRIED_STATUSES:
                     return response
+                if response.status_code == 429:
+                    self.rate_limited_responses += 1
                 wait = _retry_after(response) or _backoff(attempt)
                 last_error = None
                 logger.info("Provider answered %s, attempt %s", response.status_code, attempt)

@@ -50,6 +50,8 @@ class _Handler(BaseHTTPRequestHandler):
         path = self.path.partition("?")[0]
         if path == "/_faults" or path.startswith("/_faults/"):
             response = self._faults(path)
+        elif path.startswith("/_bench/") and self.command == "POST":
+            response = _bench(path, httpx.QueryParams(self.path.partition("?")[2]))
         else:
             host, port = self.server.server_address[:2]
             request = httpx.Request(
@@ -107,6 +109,36 @@ class _Handler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):
             # The client gave up (a TIMEOUT fault does exactly that).
             self.close_connection = True
+
+
+def _bench(path: str, params: httpx.QueryParams) -> httpx.Response:
+    """For `manage.py bench_sync`: `POST /_bench/<provider>?shows=&performances=&tickets=
+    &access_key=&secret_key=` registers an account of that size; `POST
+    /_bench/<provider>/touch?share=&access_key=&secret_key=` changes a share of its tickets now."""
+    from datetime import UTC, datetime
+
+    from ticketing.sandbox import accounts
+    from ticketing.sandbox.dataset import build_dataset
+
+    parts = [part for part in path.split("/") if part][1:]
+    credentials = {"access_key": params.get("access_key", ""), "secret_key": params["secret_key"]}
+    now = datetime.now(UTC).replace(microsecond=0)
+    if len(parts) == 1:
+        dataset = build_dataset(
+            shows=int(params["shows"]),
+            performances_per_show=int(params["performances"]),
+            tickets_per_performance=int(params["tickets"]),
+            now=now,
+        )
+        accounts.register(parts[0], dataset=dataset, **credentials)
+        return httpx.Response(201, json={"tickets": len(dataset.tickets)})
+    if len(parts) == 2 and parts[1] == "touch":
+        account = accounts.find(parts[0], **credentials)
+        if account is None:
+            return httpx.Response(404, json={"error": "unknown account"})
+        changed = account.dataset.touch(share=float(params["share"]), at=now)
+        return httpx.Response(200, json={"changed": changed})
+    return httpx.Response(404, json={"error": "unknown bench action"})
 
 
 class SandboxServer:
