@@ -23,9 +23,8 @@ Memory: the attendees listing of a large account is big and Billetweb does not p
 is read as a stream of JSON values (a small incremental parser over the body's byte chunks),
 never as one decoded document; each attendee is reduced at once to a compact tuple of the seven
 fields we use (repeated values shared), grouped by event; full `TicketData` objects exist for
-one show at a time. `ProviderClient` has no streaming request yet, so the raw body itself is
-still held once in memory while it is parsed; the parser already takes chunks, so moving to a
-streamed request changes one call.
+one show at a time. Responses are streamed (`ProviderClient.get(..., stream=True)`), so the raw
+body is never held whole either.
 
 An unreadable record (attendee, session, category) is skipped and counted in the show's
 warnings; a session without a start date is skipped alone.
@@ -258,9 +257,11 @@ class Billetweb:
     # --- HTTP -----------------------------------------------------------------------------------
 
     def _get(self, path: str, *, missing_ok: bool = False, **params: str) -> httpx.Response | None:
-        response = self._client.get(path, params={**self._auth, **params})
+        """Streamed: `_array` reads the body chunk by chunk and closes it."""
+        response = self._client.get(path, params={**self._auth, **params}, stream=True)
         if response.is_success:
             return response
+        response.read()
         if missing_ok and response.status_code == 404:
             logger.warning("Billetweb answered 404 for %s", path.split("?")[0])
             return None
@@ -282,6 +283,10 @@ class Billetweb:
             _raise_for_error(error.value)
         except _Unreadable:
             raise TransientError(UNREADABLE) from None
+        except httpx.TransportError:
+            raise TransientError(UNEXPECTED) from None
+        finally:
+            response.close()
 
 
 def _raise_for_error(payload: Any) -> None:

@@ -53,15 +53,19 @@ class ProviderClient:
     def __exit__(self, *exc_info) -> None:
         self.close()
 
-    def request(self, method: str, path: str, **kwargs) -> httpx.Response:
+    def request(self, method: str, path: str, *, stream: bool = False, **kwargs) -> httpx.Response:
         """The response of the first attempt that is not a transient failure. Raises
-        TransientError when every attempt failed; other statuses are for the connector."""
+        TransientError when every attempt failed; other statuses are for the connector.
+
+        With `stream=True` the body is not read: iterate it (`iter_bytes`) and close the
+        response; large listings then never sit whole in memory."""
         url = path if path.startswith("http") else f"{self.base_url}/{path.lstrip('/')}"
         for attempt in range(1, MAX_ATTEMPTS + 1):
             self._throttle()
             self.requests_made += 1
             try:
-                response = self._client.request(method, url, **kwargs)
+                request = self._client.build_request(method, url, **kwargs)
+                response = self._client.send(request, stream=stream)
             except httpx.TransportError as error:
                 wait, last_error = _backoff(attempt), error
                 logger.info(
@@ -70,6 +74,7 @@ class ProviderClient:
             else:
                 if response.status_code not in RETRIED_STATUSES:
                     return response
+                response.read()  # a retried answer is read and released
                 if response.status_code == 429:
                     self.rate_limited_responses += 1
                 wait = _retry_after(response) or _backoff(attempt)
