@@ -19,6 +19,7 @@ urlpatterns = [
         name="faq",
     ),
     path("aide/", PageView.as_view(template_name="pages/help.html", title="Aide"), name="help"),
+    path("aide/billetteries/<slug:provider>/", views.provider_help, name="provider_help"),
     path(
         "accessibilite/",
         PageView.as_view(

@@ -4,9 +4,10 @@ import datetime
 import logging
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseServerError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
@@ -40,6 +41,28 @@ class TermsView(PageView):
         except ValueError:
             context["terms_date"] = None
         return context
+
+
+def provider_help(request: HttpRequest, provider: str) -> HttpResponse:
+    """How to connect one ticketing software: where its keys are, what we read."""
+    from ticketing.providers import PROVIDERS
+
+    info = PROVIDERS.get(provider)
+    if info is None:
+        raise Http404("Logiciel inconnu.")
+    title = f"Comment connecter {info.name} ?"
+    return render(
+        request,
+        "pages/provider_help.html",
+        {
+            "title": title,
+            "info": info,
+            "breadcrumb_data": {
+                "links": [{"url": reverse("pages:help"), "title": "Aide"}],
+                "current": title,
+            },
+        },
+    )
 
 
 @require_GET

@@ -7,6 +7,7 @@ PUBLIC = {
     "pages:home",
     "pages:faq",
     "pages:help",
+    "pages:provider_help",
     "pages:accessibility",
     "pages:legal_notice",
     "pages:privacy",

@@ -43,6 +43,9 @@ def test_public_pages(page, check_a11y):
         assert response.status == 200, name
         assert page.locator("h1").count() == 1, name
         check_a11y(page, name.replace(":", "-"))
+    page.goto(reverse("pages:provider_help", args=["billetweb"]))
+    assert page.get_by_role("heading", name="Comment connecter Billetweb ?").is_visible()
+    check_a11y(page, "pages-provider_help")
 
 
 def test_private_pages(page, check_a11y):

@@ -208,3 +208,20 @@ def test_dashboard_requires_sign_in(client):
     response = client.get(reverse("pages:dashboard"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("accounts:login"))
+
+
+@pytest.mark.parametrize(
+    "provider", ["billetweb", "mapado", "supersoniks", "soticket", "helloasso", "shotgun"]
+)
+def test_each_provider_has_a_help_page(client, provider):
+    from django.utils.html import escape
+
+    from ticketing.providers import PROVIDERS
+
+    response = client.get(reverse("pages:provider_help", args=[provider]))
+    assert response.status_code == 200
+    assert escape(PROVIDERS[provider].where) in response.content.decode()
+
+
+def test_an_unknown_provider_has_no_help_page(client):
+    assert client.get(reverse("pages:provider_help", args=["inconnu"])).status_code == 404
