@@ -20,7 +20,8 @@ class Budget:
 
 
 BUDGETS = {
-    "billetweb": Budget(capacity=20, per_second=90 / 60),
+    # Any 60 s window holds at most capacity + 60 × rate = 90 requests, under Billetweb's 100.
+    "billetweb": Budget(capacity=10, per_second=80 / 60),
     "mapado": Budget(capacity=20, per_second=5),
     "helloasso": Budget(capacity=10, per_second=2),
     "shotgun": Budget(capacity=20, per_second=5),

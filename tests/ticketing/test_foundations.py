@@ -152,3 +152,10 @@ def test_the_reencrypt_command_moves_every_credential_to_the_newest_key(settings
     settings.TICKETING_CREDENTIALS_KEYS = [new_key]
     system.refresh_from_db()
     assert credentials_decrypt(system.credentials_encrypted) == SECRET
+
+
+def test_no_minute_of_the_billetweb_budget_exceeds_its_documented_limit():
+    from ticketing.rate_budget import BUDGETS
+
+    budget = BUDGETS["billetweb"]
+    assert budget.capacity + 60 * budget.per_second <= 90 < 100
