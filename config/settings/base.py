@@ -241,6 +241,9 @@ TICKETING_BASE_URLS = {
 # Outbound calls to a user-given host refuse private and loopback addresses unless this is set
 # (development, where the sandboxes listen on 127.0.0.1).
 TICKETING_ALLOW_PRIVATE_HOSTS = False
+# Requests wait for the provider's shared budget (ticketing/rate_budget.py). Off in tests only,
+# where the sandboxes answer in-process and time does not pass.
+TICKETING_RATE_BUDGETS = True
 
 # --- Third parties, all optional --------------------------------------------------------------
 CRISP_WEBSITE_ID = env("CRISP_WEBSITE_ID")

@@ -37,3 +37,4 @@ TICKETING_BASE_URLS = {
     "shotgun": "http://sandbox.test/shotgun",
     "supersoniks": "http://sandbox.test/supersoniks/{domain}/api/v2",
 }
+TICKETING_RATE_BUDGETS = False

@@ -159,3 +159,32 @@ def test_no_minute_of_the_billetweb_budget_exceeds_its_documented_limit():
 
     budget = BUDGETS["billetweb"]
     assert budget.capacity + 60 * budget.per_second <= 90 < 100
+
+
+@pytest.mark.django_db
+def test_the_throttle_waits_for_the_budget_when_budgets_are_on(settings):
+    from ticketing.rate_budget import throttle_for
+
+    settings.TICKETING_RATE_BUDGETS = True
+    waits = []
+    throttle = throttle_for("billetweb", "account", sleep=waits.append)
+    for _ in range(10):  # the burst
+        throttle()
+    assert waits == []
+    RateBudget.objects.filter(key="billetweb:account").update(
+        refilled_at=timezone.now() + timedelta(seconds=1)  # no refill for the next call
+    )
+    with pytest.raises(Waited) as waited:
+        # The next call has to wait; stop the loop at the first wait.
+        throttle_for("billetweb", "account", sleep=_stop)()
+    assert waited.value.seconds > 0
+
+
+class Waited(Exception):
+    def __init__(self, seconds: float):
+        super().__init__(seconds)
+        self.seconds = seconds
+
+
+def _stop(seconds: float) -> None:
+    raise Waited(seconds)

@@ -166,6 +166,7 @@ def _pointing_at(base: str) -> override_settings:
     """Real HTTP to the loopback sandbox, whatever the settings in use."""
     return override_settings(
         HTTP_SANDBOX=False,
+        TICKETING_RATE_BUDGETS=True,
         TICKETING_ALLOW_PRIVATE_HOSTS=True,
         TICKETING_BASE_URLS={
             **{p: f"{base}/{p}" for p in PROVIDERS},
