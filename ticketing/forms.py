@@ -1,7 +1,8 @@
 from django import forms
 
 from config.forms import BaseForm
-from ticketing.connectors.base import Credentials
+from ticketing.connectors.base import Credentials, PermanentError
+from ticketing.connectors.supersoniks import validate_domain
 from ticketing.providers import PROVIDERS
 
 
@@ -38,9 +39,6 @@ class CredentialsForm(BaseForm):
     def clean_access_key(self) -> str:
         value = self.cleaned_data["access_key"].strip()
         if self.provider in ("supersoniks", "soticket"):
-            from ticketing.connectors.base import PermanentError
-            from ticketing.connectors.supersoniks import validate_domain
-
             try:
                 return validate_domain(value)
             except PermanentError as error:

@@ -188,3 +188,17 @@ class Waited(Exception):
 
 def _stop(seconds: float) -> None:
     raise Waited(seconds)
+
+
+def test_the_connect_form_refuses_a_supersoniks_address_that_is_not_a_domain():
+    from ticketing.forms import CredentialsForm
+
+    form = CredentialsForm(
+        "supersoniks", {"access_key": "https://billetterie.exemple.fr/", "secret_key": "ey.x.y"}
+    )
+    assert not form.is_valid()
+    assert "access_key" in form.errors
+    good = CredentialsForm(
+        "soticket", {"access_key": "billetterie.exemple.fr", "secret_key": "ey.x"}
+    )
+    assert good.is_valid(), good.errors
