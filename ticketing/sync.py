@@ -62,7 +62,7 @@ def sync_request(*, system: TicketingSystem, trigger: str = "user") -> tuple[Syn
     with transaction.atomic():
         TicketingSystem.objects.select_for_update().get(pk=system.pk)
         active = system.sync_runs.filter(status__in=ACTIVE).first()
-        if active is not None and not _is_dead(active):
+        if active is not None and not release_if_dead(active):
             return active, False
         run = SyncRun.objects.create(ticketing_system=system, trigger=trigger)
         transaction.on_commit(
@@ -76,7 +76,7 @@ def sync_request(*, system: TicketingSystem, trigger: str = "user") -> tuple[Syn
     return run, True
 
 
-def _is_dead(run: SyncRun) -> bool:
+def release_if_dead(run: SyncRun) -> bool:
     """A run marked running whose lock is free was killed: mark it failed so a new one can go."""
     if run.status != SyncRun.Status.RUNNING or not _try_lock(run.ticketing_system_id):
         return False

@@ -12,7 +12,7 @@ from ticketing import systems
 from ticketing.forms import CredentialsForm, ProviderChoiceForm
 from ticketing.models import SyncRun, TicketingSystem
 from ticketing.providers import PROVIDERS
-from ticketing.sync import ACTIVE, sync_request
+from ticketing.sync import ACTIVE, release_if_dead, sync_request
 
 
 def _systems_with_last_run(organisation):
@@ -29,6 +29,9 @@ def _systems_with_last_run(organisation):
 
 def _status_context(request: HttpRequest) -> dict:
     connected = _systems_with_last_run(request.organisation)
+    for system in connected:  # a run left "running" by a dead worker shows as failed
+        if system.last_run and system.last_run.status == SyncRun.Status.RUNNING:
+            release_if_dead(system.last_run)
     return {
         "organisation": request.organisation,
         "systems": connected,

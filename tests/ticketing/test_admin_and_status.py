@@ -40,3 +40,27 @@ def test_support_reads_systems_shows_and_runs_and_never_sees_credentials(admin_c
         body = response.content.decode()
         assert "tres-secret" not in body
         assert system.credentials_encrypted not in body
+
+
+def test_a_run_left_running_by_a_dead_worker_shows_as_interrupted(client):
+    from django.utils import timezone
+
+    from accounts.models import Role
+    from tests.factories import MembershipFactory
+
+    owner = MembershipFactory(role=Role.OWNER)
+    credentials = Credentials("12345", "secret")
+    system = TicketingSystem.objects.create(
+        organisation=owner.organisation,
+        provider="billetweb",
+        credentials_encrypted=credentials_encrypt(credentials),
+        credentials_fingerprint=credentials_fingerprint("billetweb", credentials),
+    )
+    run = SyncRun.objects.create(
+        ticketing_system=system, status=SyncRun.Status.RUNNING, started_at=timezone.now()
+    )
+    client.force_login(owner.user)
+    page = client.get(reverse("ticketing:list", args=[owner.organisation_id])).content.decode()
+    run.refresh_from_db()
+    assert run.status == SyncRun.Status.FAILED
+    assert "interrompue" in page
