@@ -109,3 +109,38 @@ def test_manual_show_add_edit_delete(owner_page, check_a11y):
     page.get_by_role("button", name="Supprimer le spectacle").click()
     assert page.get_by_text("est supprimé").is_visible()
     assert not Show.objects.exists()
+
+
+def test_the_status_updates_without_reloading_while_a_sync_runs(owner_page, check_a11y):
+    from django.db import connections
+    from django.utils import timezone
+
+    from ticketing.credentials import credentials_encrypt, credentials_fingerprint
+    from ticketing.models import SyncRun
+    from ticketing.sync import LOCK_NAMESPACE
+
+    page, organisation = owner_page
+    system = TicketingSystem.objects.create(
+        organisation=organisation,
+        provider="billetweb",
+        credentials_encrypted=credentials_encrypt(DEMO_CREDENTIALS),
+        credentials_fingerprint=credentials_fingerprint("billetweb", DEMO_CREDENTIALS),
+    )
+    run = SyncRun.objects.create(
+        ticketing_system=system, status=SyncRun.Status.RUNNING, started_at=timezone.now()
+    )
+    worker = connections.create_connection("default")  # a worker holding the system's lock
+    try:
+        with worker.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s, %s)", [LOCK_NAMESPACE, system.pk])
+        page.goto(reverse("ticketing:list", args=[organisation.pk]))
+        expect(page.get_by_text("En cours", exact=True)).to_be_visible()
+        check_a11y(page, "ticketing-running")
+        SyncRun.objects.filter(pk=run.pk).update(
+            status=SyncRun.Status.SUCCEEDED, finished_at=timezone.now(), shows_added=3
+        )
+        with page.expect_request(lambda request: "/etat/" in request.url):
+            pass  # the page polls the status fragment by itself
+        expect(page.get_by_text("3 ajouté(s)")).to_be_visible()
+    finally:
+        worker.close()
