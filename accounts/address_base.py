@@ -8,11 +8,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
 from django.conf import settings
 
 from accounts.identifiers import digits_only
-from config.http import http_client
+from config.http import public_api_json
 
 logger = logging.getLogger(__name__)
 
@@ -81,27 +80,12 @@ def _house_number(street: str) -> str | None:
 
 def _search(query: str, *, limit: int, autocomplete: bool) -> list[Address]:
     params = {"q": query, "limit": str(limit), "autocomplete": "1" if autocomplete else "0"}
-    try:
-        with http_client(timeout=settings.PUBLIC_API_TIMEOUT_SECONDS) as client:
-            response = client.get(f"{settings.ADDRESS_BASE_URL}/geocodage/search/", params=params)
-    except httpx.TimeoutException as error:
-        logger.warning("Address base unavailable: timeout (%s).", type(error).__name__)
-        raise AddressBaseUnavailable("timeout") from error
-    except httpx.HTTPError as error:
-        logger.warning("Address base unavailable: %s.", type(error).__name__)
-        raise AddressBaseUnavailable("connection") from error
-    if response.status_code != 200:
-        logger.warning(
-            "Address base unavailable: HTTP %s (Retry-After: %s).",
-            response.status_code,
-            response.headers.get("Retry-After", "-"),
-        )
-        raise AddressBaseUnavailable(f"HTTP {response.status_code}")
-    try:
-        payload = response.json()
-    except ValueError as error:
-        logger.warning("Address base unavailable: the answer is not valid JSON.")
-        raise AddressBaseUnavailable("invalid JSON") from error
+    payload = public_api_json(
+        f"{settings.ADDRESS_BASE_URL}/geocodage/search/",
+        params,
+        service="Address base",
+        unavailable=AddressBaseUnavailable,
+    )
     features = payload.get("features") if isinstance(payload, dict) else None
     if not isinstance(features, list):
         logger.warning("Address base unavailable: the answer has no list of features.")

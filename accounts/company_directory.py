@@ -8,12 +8,11 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
 from django.conf import settings
 from django.core.cache import cache
 
 from accounts.identifiers import digits_only, format_siren, format_siret
-from config.http import http_client
+from config.http import public_api_json
 
 logger = logging.getLogger(__name__)
 
@@ -97,27 +96,12 @@ def _search(query: str) -> list[Any]:
         "page": "1",
         "per_page": str(RESULTS_PER_PAGE),
     }
-    try:
-        with http_client(timeout=settings.PUBLIC_API_TIMEOUT_SECONDS) as client:
-            response = client.get(f"{settings.COMPANY_DIRECTORY_URL}/search", params=params)
-    except httpx.TimeoutException as error:
-        logger.warning("Company directory unavailable: timeout (%s).", type(error).__name__)
-        raise DirectoryUnavailable("timeout") from error
-    except httpx.HTTPError as error:
-        logger.warning("Company directory unavailable: %s.", type(error).__name__)
-        raise DirectoryUnavailable("connection") from error
-    if response.status_code != 200:
-        logger.warning(
-            "Company directory unavailable: HTTP %s (Retry-After: %s).",
-            response.status_code,
-            response.headers.get("Retry-After", "-"),
-        )
-        raise DirectoryUnavailable(f"HTTP {response.status_code}")
-    try:
-        payload = response.json()
-    except ValueError as error:
-        logger.warning("Company directory unavailable: the answer is not valid JSON.")
-        raise DirectoryUnavailable("invalid JSON") from error
+    payload = public_api_json(
+        f"{settings.COMPANY_DIRECTORY_URL}/search",
+        params,
+        service="Company directory",
+        unavailable=DirectoryUnavailable,
+    )
     results = payload.get("results") if isinstance(payload, dict) else None
     if not isinstance(results, list):
         logger.warning("Company directory unavailable: the answer has no list of results.")
