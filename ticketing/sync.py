@@ -26,8 +26,8 @@ from ticketing.connectors.base import (
     to_cents,
 )
 from ticketing.credentials import credentials_decrypt
-from ticketing.figures import figures_from_tickets
-from ticketing.models import LedgerTicket, Performance, Show, SyncRun, TicketingSystem
+from ticketing.ledger import LedgerRow, ledger_figures, ledger_write
+from ticketing.models import Performance, Show, SyncRun, TicketingSystem
 from ticketing.rate_budget import throttle_for
 
 logger = logging.getLogger(__name__)
@@ -258,54 +258,31 @@ def _ledger_apply(
 ) -> None:
     """Stores the changed tickets, then recomputes the performances they belong to from every
     ticket of the ledger: an incremental run never needs the show's other tickets again."""
-    stored = {
-        t.external_id: t
-        for t in LedgerTicket.objects.filter(
-            ticketing_system=system, external_id__in=[t.external_id for t in tickets]
-        )
-    }
-    affected: set[int] = set()
-    to_create, to_update = [], []
-    warnings = []
+    rows, warnings = [], []
     for ticket in tickets:
         performance = performances.get(ticket.performance_external_id)
         if performance is None:
             warnings.append(f"Billet {ticket.external_id} : représentation inconnue, ignoré.")
             continue
-        row = stored.get(ticket.external_id)
-        if row is None:
-            row = LedgerTicket(ticketing_system=system, external_id=ticket.external_id)
-            to_create.append(row)
-        elif row.updated_at > ticket.updated_at:
-            continue  # an older state of a ticket already recorded
-        else:
-            affected.add(row.performance_id)
-            to_update.append(row)
-        row.performance = performance
-        row.cancelled = ticket.cancelled
-        row.price_incl_vat = ticket.price_incl_vat
-        row.vat_rate = ticket.vat_rate
-        row.updated_at = ticket.updated_at
-        affected.add(performance.pk)
-    LedgerTicket.objects.bulk_create(to_create, batch_size=1000)
-    LedgerTicket.objects.bulk_update(
-        to_update,
-        ["performance", "cancelled", "price_incl_vat", "vat_rate", "updated_at"],
-        batch_size=1000,
-    )
+        rows.append(
+            LedgerRow(
+                external_id=ticket.external_id,
+                performance_id=performance.pk,
+                cancelled=ticket.cancelled,
+                price_incl_vat=ticket.price_incl_vat,
+                vat_rate=ticket.vat_rate,
+                updated_at=ticket.updated_at,
+            )
+        )
+    affected = ledger_write(system.pk, rows)
     if warnings:
         show.sync_warnings = "\n".join(filter(None, [show.sync_warnings, *warnings]))
         change.changed = True
-    for performance in performances.values():
-        if performance.pk in affected and performance.user_edited_at is None:
-            row = _Change()
-            _figures_set(performance, ledger_figures(performance), row)
-            if row.changed:
-                performance.save()
-                change.changed = True
-
-
-def ledger_figures(performance: Performance) -> Figures:
-    return figures_from_tickets(
-        performance.ledger_tickets.values_list("price_incl_vat", "vat_rate", "cancelled")
-    )
+    recomputed = [p for p in performances.values() if p.pk in affected and p.user_edited_at is None]
+    figures = ledger_figures(p.pk for p in recomputed)
+    for performance in recomputed:
+        row = _Change()
+        _figures_set(performance, figures[performance.pk], row)
+        if row.changed:
+            performance.save()
+            change.changed = True

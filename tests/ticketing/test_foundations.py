@@ -82,6 +82,16 @@ def test_excl_vat_is_rounded_once_not_per_ticket():
     assert figures.revenue_excl_vat == Decimal("2.84")
 
 
+def test_excl_vat_half_cent_is_rounded_up_exactly():
+    # 15.03 / 1.2 = 12.525 exactly; a ticket-by-ticket 28-digit sum lands at 12.52499…
+    prices = ["1.01"] * 3 + ["1.00"] * 12
+    figures = figures_from_tickets((Decimal(p), Decimal("0.2"), False) for p in prices)
+    assert figures.revenue_excl_vat == Decimal("12.53")
+    mixed = [(Decimal("474.09"), Decimal("0.2"), False), (Decimal("2.11"), Decimal("0.055"), False)]
+    # 395.075 + 2.000… (2.11 / 1.055 = 2): the exact half cent survives the mixed rates.
+    assert figures_from_tickets(mixed).revenue_excl_vat == Decimal("397.08")
+
+
 def _client(handler, **kwargs) -> ProviderClient:
     client = ProviderClient("http://provider.test/api", sleep=kwargs.pop("sleep"), **kwargs)
     client._client = httpx.Client(transport=httpx.MockTransport(handler))

@@ -8,14 +8,17 @@ so that incremental syncs have something to find. Amounts are `Decimal` euros in
 rates are `Decimal` fractions. Times are aware UTC datetimes.
 
 `expected_figures()` is the reference every connector test compares with: per performance, free
-and paid tickets and revenue incl. and excl. VAT, excl. VAT summed ticket by ticket at full
-precision and rounded half-up once at the end.
+and paid tickets and revenue incl. and excl. VAT, excl. VAT summed ticket by ticket as exact
+fractions and rounded half-up once at the end (a sum of 28-digit decimals can land just under a
+half cent that the exact value reaches).
 """
 
+import math
 import random
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 
 CENT = Decimal("0.01")
 RATES = (Decimal("0.055"), Decimal("0.021"), Decimal("0.1"), Decimal("0.2"))
@@ -121,9 +124,9 @@ class Dataset:
         self, *, deduct_online_commission: bool = False
     ) -> dict[int, ExpectedFigures]:
         """Per performance id. Refunded tickets are excluded; a ticket whose (net) price is 0 is
-        free; excl. VAT is summed per ticket, then rounded half-up to the cent once."""
+        free; excl. VAT is summed per ticket exactly, then rounded half-up to the cent once."""
         totals: dict[int, list] = {
-            p.id: [0, 0, Decimal(0), Decimal(0)] for show in self.shows for p in show.performances
+            p.id: [0, 0, Decimal(0), Fraction(0)] for show in self.shows for p in show.performances
         }
         for ticket in self.tickets:
             if ticket.refunded:
@@ -137,13 +140,13 @@ class Dataset:
             else:
                 row[1] += 1
                 row[2] += price
-                row[3] += price / (1 + ticket.vat_rate)
+                row[3] += Fraction(price) / (1 + Fraction(ticket.vat_rate))
         return {
             performance_id: ExpectedFigures(
                 free_tickets=free,
                 paid_tickets=paid,
                 revenue_incl_vat=incl.quantize(CENT, ROUND_HALF_UP),
-                revenue_excl_vat=excl.quantize(CENT, ROUND_HALF_UP),
+                revenue_excl_vat=_cents_half_up(excl),
             )
             for performance_id, (free, paid, incl, excl) in totals.items()
         }
@@ -246,3 +249,8 @@ def build_dataset(
 
 def _price(rng: random.Random, low: int, high: int) -> Decimal:
     return Decimal(rng.randrange(low * 100, high * 100, 50)) / 100
+
+
+def _cents_half_up(amount: Fraction) -> Decimal:
+    """A non-negative exact amount rounded half-up to the cent."""
+    return Decimal(math.floor(amount * 100 + Fraction(1, 2))) / 100
