@@ -80,6 +80,8 @@ class Show(models.Model):
     # Records of the provider that could not be read at the last sync, one per line.
     sync_warnings = models.TextField(blank=True)
     remote_missing_at = models.DateTimeField(null=True, blank=True)
+    # Provider metadata the connector keeps between runs (`ShowData.memo`), opaque here.
+    connector_memo = models.JSONField(default=dict, blank=True, editable=False)
     # Set once a declaration of the show has left: the sync never changes it afterwards.
     frozen_at = models.DateTimeField("figé le", null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)

@@ -113,7 +113,8 @@ def sync_execute(run_id: int, *, sleep: Callable[[float], None] | None = None) -
         connector, client = open_connector(
             system.provider, credentials, throttle=throttle, **_sleep(sleep)
         )
-        for data in connector.shows_changed_since(run.window_from):
+        memos = _memo_lookup(system)
+        for data in connector.shows_changed_since(run.window_from, memos):
             outcome = show_apply(system, data)
             setattr(run, f"shows_{outcome}", getattr(run, f"shows_{outcome}") + 1)
             run.requests_made = client.requests_made
@@ -144,6 +145,17 @@ def sync_execute(run_id: int, *, sleep: Callable[[float], None] | None = None) -
         )
         _unlock(system.pk)
     return run
+
+
+def _memo_lookup(system: TicketingSystem) -> Callable[[str], dict | None]:
+    def memo(external_id: str) -> dict | None:
+        return (
+            Show.objects.filter(ticketing_system=system, external_id=external_id)
+            .values_list("connector_memo", flat=True)
+            .first()
+        )
+
+    return memo
 
 
 def _sleep(sleep: Callable[[float], None] | None) -> dict:
@@ -190,9 +202,14 @@ def show_apply(system: TicketingSystem, data: ShowData) -> str:
     )
     change.set(show, "first_starts_at", min((p.starts_at for p in live), default=None))
     change.set(show, "last_ends_at", max((p.ends_at or p.starts_at for p in live), default=None))
+    memo_changed = data.memo is not None and data.memo != show.connector_memo
+    if memo_changed:
+        show.connector_memo = data.memo  # not a change the user would see
     if change.changed:
         show.updated_at = timezone.now()
         show.save()
+    elif memo_changed:
+        show.save(update_fields=["connector_memo"])
     return "added" if created else ("updated" if change.changed else "unchanged")
 
 

@@ -8,16 +8,21 @@ from decimal import Decimal
 
 import httpx
 import pytest
+from django.utils import timezone
 
+from tests.factories import OrganisationFactory
 from ticketing.connectors import billetweb as connector_module
 from ticketing.connectors import open_connector
 from ticketing.connectors.base import Credentials, PermanentError, ShowData, TransientError
 from ticketing.connectors.http import MAX_ATTEMPTS
+from ticketing.credentials import credentials_encrypt, credentials_fingerprint
 from ticketing.figures import figures_from_tickets
+from ticketing.models import Performance, Show, SyncRun, TicketingSystem
 from ticketing.sandbox import accounts, faults, router
 from ticketing.sandbox import billetweb as fake
 from ticketing.sandbox.dataset import Dataset, build_dataset
 from ticketing.sandbox.faults import Fault, inject
+from ticketing.sync import sync_execute
 
 CREDENTIALS = Credentials(access_key="482913", secret_key="0123456789abcdef0123456789abcdef")
 EVERYTHING = datetime(2000, 1, 1, tzinfo=UTC)
@@ -224,6 +229,96 @@ def test_incremental_sync_fetches_only_the_changed_tickets_and_their_shows():
     )
     requests = client.requests_made - first_requests
     assert requests == 2 + len(changed_shows) + multiple_shows(dataset, changed_shows)
+    assert_figures_match(dataset, first + second)
+
+
+# --- Metadata memo: dates and categories reused between runs ------------------------------------
+
+
+def memo_store(shows: list[ShowData], store: dict | None = None) -> dict:
+    """What the engine keeps: the last memo each show came with."""
+    store = {} if store is None else store
+    store.update({show.external_id: show.memo for show in shows if show.memo is not None})
+    return store
+
+
+def touched_run(dataset: Dataset, store: dict, *, share: float = 0.01):
+    """Changes a share of the tickets, then runs the connector with the memos; (shows,
+    requests, changed show ids)."""
+    at = dataset.now + timedelta(hours=1)
+    dataset.touch(share=share, at=at)
+    changed_shows = sorted({t.show_id for t in dataset.tickets if t.updated_at == at})
+    connector, client = connect()
+    shows = list(connector.shows_changed_since(at - timedelta(minutes=1), store.get))
+    return shows, client.requests_made, changed_shows
+
+
+def test_a_run_after_a_recent_one_reuses_dates_and_categories_two_requests_in_all():
+    dataset = mixed_dataset(shows=8)
+    register(dataset)
+    connector, _ = connect()
+    first = list(connector.shows_changed_since(EVERYTHING))
+    store = memo_store(first)
+    assert set(store) == {show.external_id for show in first}
+
+    second, requests, changed_shows = touched_run(dataset, store)
+    assert [s.external_id for s in second] == [str(show_id) for show_id in changed_shows]
+    assert requests == 2  # changed attendees + events, whatever the number of changed shows
+    assert all(show.memo is None for show in second)  # nothing new to remember
+    assert [s.performances for s in second] == [
+        next(f for f in first if f.external_id == s.external_id).performances for s in second
+    ]
+    assert_figures_match(dataset, first + second)
+
+
+@pytest.mark.parametrize(
+    "spoil",
+    [
+        pytest.param(lambda memo: memo.update(read_at=memo["read_at"] - 13 * 3600), id="too-old"),
+        pytest.param(lambda memo: memo["event"].__setitem__(0, "Ancien nom"), id="event-changed"),
+        pytest.param(lambda memo: memo.update(version=0), id="other-format"),
+        pytest.param(lambda memo: memo.update(categories=memo["categories"][1:]), id="category"),
+    ],
+)
+def test_dates_and_categories_are_read_again_when_the_memo_cannot_be_trusted(spoil):
+    dataset = mixed_dataset(shows=8)
+    register(dataset)
+    connector, _ = connect()
+    first = list(connector.shows_changed_since(EVERYTHING))
+    store = memo_store(first)
+    for memo in store.values():
+        spoil(memo)
+
+    second, requests, changed_shows = touched_run(dataset, store)
+    re_read = [s for s in second if s.memo is not None]
+    assert re_read, "at least one show read again"
+    assert requests == 2 + len(re_read) + sum(1 for s in re_read if s.memo["dates"])
+    assert all(s.memo["read_at"] > 0 and s.memo["version"] == 1 for s in re_read)
+    assert_figures_match(dataset, first + second)
+
+
+def test_a_date_added_since_the_memo_is_read_again_once():
+    dataset = mixed_dataset(shows=8)
+    register(dataset)
+    connector, _ = connect()
+    first = list(connector.shows_changed_since(EVERYTHING))
+    store = memo_store(first)
+    removed = {}
+    for key, memo in store.items():  # as if each multi-date show had one date fewer back then
+        if memo["dates"]:
+            removed[key] = memo["dates"].pop()["id"]
+
+    second, requests, _ = touched_run(dataset, store, share=0.2)
+    hit = {
+        s.external_id
+        for s in second
+        if any(t.performance_external_id == removed.get(s.external_id) for t in s.tickets)
+    }
+    assert hit
+    assert {s.external_id for s in second if s.memo is not None} == hit
+    assert requests == 2 + 2 * len(hit)  # dates and categories of those shows only
+    assert all(len(s.memo["dates"]) == 3 for s in second if s.memo is not None)
+    assert all(not s.warnings for s in second)
     assert_figures_match(dataset, first + second)
 
 
@@ -532,3 +627,41 @@ def test_the_sandbox_is_deterministic():
 def test_the_demo_credentials_look_like_billetweb_ones():
     assert fake.DEMO_CREDENTIALS.access_key.isdigit()
     assert len(fake.DEMO_CREDENTIALS.secret_key) == 32
+
+
+@pytest.mark.django_db
+def test_the_engine_keeps_the_memos_so_a_run_after_a_recent_one_costs_two_requests():
+    dataset = mixed_dataset(shows=8)
+    dataset.now = timezone.now() - timedelta(minutes=5)
+    dataset = replace(
+        dataset,
+        tickets=[replace(t, updated_at=dataset.now - timedelta(days=3)) for t in dataset.tickets],
+    )
+    register(dataset)
+    system = TicketingSystem.objects.create(
+        organisation=OrganisationFactory(),
+        provider="billetweb",
+        credentials_encrypted=credentials_encrypt(CREDENTIALS),
+        credentials_fingerprint=credentials_fingerprint("billetweb", CREDENTIALS),
+    )
+
+    def run() -> SyncRun:
+        created = SyncRun.objects.create(ticketing_system=system)
+        return sync_execute(created.pk, sleep=lambda seconds: None)
+
+    first = run()
+    assert first.status == SyncRun.Status.SUCCEEDED
+    assert all(
+        memo["version"] == 1 for memo in Show.objects.values_list("connector_memo", flat=True)
+    )
+    dataset.touch(share=0.05, at=timezone.now())
+    second = run()
+    assert (second.status, second.requests_made) == (SyncRun.Status.SUCCEEDED, 2)
+    assert second.shows_updated > 0
+    expected = dataset.expected_figures(deduct_online_commission=True)
+    for performance_id, figures in expected.items():
+        performance = Performance.objects.get(external_id=external_id(dataset, performance_id))
+        assert (performance.paid_tickets, performance.revenue_excl_vat) == (
+            figures.paid_tickets,
+            figures.revenue_excl_vat,
+        )

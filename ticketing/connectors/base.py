@@ -9,7 +9,7 @@ Two ways of reporting figures, depending on what the provider exposes:
   run only fetches what changed.
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -70,6 +70,18 @@ class ShowData:
     tickets: tuple[TicketData, ...] | None = None  # ticket-ledger mode
     # Records skipped because they could not be read; shown on the show, never fatal.
     warnings: tuple[str, ...] = field(default=())
+    # JSON the connector wants back at the next run for this show (see `MemoLookup`); None
+    # keeps the stored one.
+    memo: dict | None = None
+
+
+# What a connector stored with a show at an earlier run (`ShowData.memo`), by show external id:
+# provider metadata it may reuse instead of reading it again. None when there is none.
+MemoLookup = Callable[[str], dict | None]
+
+
+def no_memo(external_id: str) -> None:
+    return None
 
 
 class ConnectorError(Exception):
@@ -98,5 +110,7 @@ class Connector(Protocol):
     def check_credentials(self) -> None:
         """Raises PermanentError (with what to do) when the credentials do not work."""
 
-    def shows_changed_since(self, since: datetime) -> Iterator[ShowData]:
+    def shows_changed_since(
+        self, since: datetime, memos: MemoLookup = no_memo
+    ) -> Iterator[ShowData]:
         """Every show with a change since `since`, one at a time, with all its performances."""

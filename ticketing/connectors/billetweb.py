@@ -13,6 +13,12 @@ several dates, `/event/<id>/dates?past=1`. An event with a single date has no se
 performance is the synthetic `fallback_<eventId>_0`, which attendees reach with
 `order_session` "0".
 
+Those per-show reads are remembered (`ShowData.memo`, stored by the engine with the show): a
+later run reuses them while they are under 12 hours old, the event's listed fields (name,
+start, end, single/multiple, VAT rate) are unchanged and every changed ticket names a known
+date and category; so a run soon after another costs 2 requests whatever the number of changed
+shows. A ticket naming an unknown date or category has the show's metadata read again.
+
 Rules: a disabled attendee is refunded (kept in the ledger as cancelled); the commission of the
 category is deducted only from tickets sold online (`order_payment_type` "web"), floored at 0;
 a (net) price of 0 is a free ticket; VAT is the category's `tax` (a percent; "" means the
@@ -38,7 +44,7 @@ import re
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -48,11 +54,13 @@ import httpx
 
 from ticketing.connectors.base import (
     Credentials,
+    MemoLookup,
     PerformanceData,
     PermanentError,
     ShowData,
     TicketData,
     TransientError,
+    no_memo,
 )
 from ticketing.connectors.http import ProviderClient
 
@@ -63,6 +71,10 @@ NO_DATE = "0000-00-00 00:00:00"
 SINGLE_SESSION = "0"
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")
 CHUNK_SIZE = 64 * 1024
+MEMO_VERSION = 1
+# Dates and price categories of a show are read again after this long even when the event
+# looks unchanged: a rescheduled date of a multi-date event does not change the event itself.
+MEMO_MAX_AGE_SECONDS = 12 * 3600
 
 FIREWALL = (
     "Billetweb rejette nos requêtes pour le moment (pare-feu ou limite de requêtes) : "
@@ -91,6 +103,10 @@ def build(credentials: Credentials, client: ProviderClient, *, provider: str) ->
 
 class _Unreadable(Exception):
     """A value or a document that cannot be read; the message (French) says what."""
+
+
+class _Unknown(_Unreadable):
+    """A ticket naming a session or category the show's metadata does not have."""
 
 
 @dataclass(frozen=True)
@@ -128,7 +144,9 @@ class Billetweb:
         for _ in self._array(response):
             pass
 
-    def shows_changed_since(self, since: datetime) -> Iterator[ShowData]:
+    def shows_changed_since(
+        self, since: datetime, memos: MemoLookup = no_memo
+    ) -> Iterator[ShowData]:
         changed = self._changed_attendees(since)
         if not changed:
             return
@@ -139,7 +157,7 @@ class Billetweb:
             if event is None:
                 logger.warning("Billetweb event %s has changed tickets but is not listed", event_id)
                 continue
-            show = self._show(event_id, event, attendees)
+            show = self._show(event_id, event, attendees, _usable_memo(memos(event_id), event))
             if show is not None:
                 yield show
 
@@ -166,42 +184,26 @@ class Billetweb:
                 events[event_id] = record
         return events
 
-    def _show(self, event_id: str, event: dict, attendees: list[tuple]) -> ShowData | None:
-        warnings: list[str] = []
-        name = event.get("name")
-        if not isinstance(name, str) or not name.strip():
-            name = f"Événement Billetweb {event_id}"
-        try:
-            event_rate = _percent(event.get("tax_rate"))
-        except _Unreadable:
-            event_rate = None
-            warnings.append("Taux de TVA de l'événement illisible.")
-        sessions = self._sessions(event_id, event, warnings)
-        if sessions is None:
+    def _show(
+        self, event_id: str, event: dict, attendees: list[tuple], memo: dict | None
+    ) -> ShowData | None:
+        """The show with its changed tickets. Its dates and price categories come from `memo`
+        when it is usable and knows every session and category those tickets name; otherwise
+        they are read again (and remembered for the next runs)."""
+        metadata = memo if memo is not None else self._metadata(event_id, event)
+        if metadata is None:
             return None
-        performances, session_ids = sessions
-        categories = self._categories(event_id, event_rate, warnings)
-        if categories is None:
-            return None
-        tickets, skipped = [], Counter()
-        for raw in attendees:
-            try:
-                tickets.append(_ticket(raw, session_ids, categories))
-            except _Unreadable as reason:
-                skipped[str(reason)] += 1
-        warnings.extend(_skipped_message(count, reason) for reason, count in skipped.items())
-        return ShowData(
-            external_id=event_id,
-            name=name.strip(),
-            performances=tuple(performances),
-            tickets=tuple(tickets),
-            warnings=tuple(warnings),
-        )
+        show, all_known = _show_from(event_id, event, attendees, metadata)
+        if memo is not None and not all_known:  # a date or category added since the memo
+            metadata = self._metadata(event_id, event)
+            if metadata is None:
+                return None
+            show, _ = _show_from(event_id, event, attendees, metadata)
+        return show if metadata is memo else replace(show, memo=metadata)
 
-    def _sessions(
-        self, event_id: str, event: dict, warnings: list[str]
-    ) -> tuple[list[PerformanceData], dict[str, str]] | None:
-        """The performances and, per `order_session`, the performance it sells."""
+    def _metadata(self, event_id: str, event: dict) -> dict | None:
+        """The memo of the event: its sessions' and categories' fields we use, as JSON, with
+        the event fields they depend on and the time they were read. None: the event is gone."""
         try:
             multiple = _boolean(event.get("multiple"))
         except _Unreadable:
@@ -211,48 +213,20 @@ class Billetweb:
             response = self._get(f"event/{event_id}/dates", missing_ok=True, past="1")
             if response is None:
                 return None
-            dates = list(self._array(response))
-        if not dates and not multiple:
-            return self._single_session(event_id, event, warnings)
-        performances, session_ids = [], {}
-        for record in dates:
-            performance = _performance(record, warnings)
-            if performance is not None and performance.external_id not in session_ids:
-                performances.append(performance)
-                session_ids[performance.external_id] = performance.external_id
-        return performances, session_ids
-
-    def _single_session(
-        self, event_id: str, event: dict, warnings: list[str]
-    ) -> tuple[list[PerformanceData], dict[str, str]]:
-        external_id = f"fallback_{event_id}_0"
-        try:
-            starts_at = _paris(event.get("start"))
-            ends_at = _paris(event.get("end"))
-        except _Unreadable:
-            starts_at = ends_at = None
-        if starts_at is None:
-            warnings.append("Représentation sans date de début : ignorée.")
-            return [], {}
-        performance = PerformanceData(external_id, starts_at, ends_at)
-        return [performance], {SINGLE_SESSION: external_id}
-
-    def _categories(
-        self, event_id: str, event_rate: Decimal | None, warnings: list[str]
-    ) -> dict[str, _Category] | None:
+            dates = [_kept(record, ("id", "start", "end")) for record in self._array(response)]
         response = self._get(f"event/{event_id}/tickets", missing_ok=True)
         if response is None:
             return None
-        categories = {}
-        for record in self._array(response):
-            category_id = _identifier(record.get("id")) if isinstance(record, dict) else None
-            try:
-                if category_id is None:
-                    raise _Unreadable("identifiant manquant")
-                categories[category_id] = _category(record, event_rate)
-            except _Unreadable:
-                warnings.append(f"Tarif {category_id or '?'} illisible : ses billets sont ignorés.")
-        return categories
+        categories = [
+            _kept(record, ("id", "tax", "commission")) for record in self._array(response)
+        ]
+        return {
+            "version": MEMO_VERSION,
+            "read_at": int(time.time()),
+            "event": _event_key(event),
+            "dates": dates,
+            "categories": categories,
+        }
 
     # --- HTTP -----------------------------------------------------------------------------------
 
@@ -314,6 +288,128 @@ def _retry_after(response: httpx.Response) -> float | None:
     return float(value) if value.isdigit() else None
 
 
+# --- Shows from their metadata ------------------------------------------------------------------
+
+
+def _show_from(
+    event_id: str, event: dict, attendees: list[tuple], metadata: dict
+) -> tuple[ShowData, bool]:
+    """The show, and whether every attendee named a known session and category."""
+    warnings: list[str] = []
+    name = event.get("name")
+    if not isinstance(name, str) or not name.strip():
+        name = f"Événement Billetweb {event_id}"
+    try:
+        event_rate = _percent(event.get("tax_rate"))
+    except _Unreadable:
+        event_rate = None
+        warnings.append("Taux de TVA de l'événement illisible.")
+    performances, session_ids = _sessions(event_id, event, metadata["dates"], warnings)
+    categories = _categories(metadata["categories"], event_rate, warnings)
+    tickets, skipped, all_known = [], Counter(), True
+    for raw in attendees:
+        try:
+            tickets.append(_ticket(raw, session_ids, categories))
+        except _Unknown as reason:
+            all_known = False
+            skipped[str(reason)] += 1
+        except _Unreadable as reason:
+            skipped[str(reason)] += 1
+    warnings.extend(_skipped_message(count, reason) for reason, count in skipped.items())
+    show = ShowData(
+        external_id=event_id,
+        name=name.strip(),
+        performances=tuple(performances),
+        tickets=tuple(tickets),
+        warnings=tuple(warnings),
+    )
+    return show, all_known
+
+
+def _sessions(
+    event_id: str, event: dict, dates: list, warnings: list[str]
+) -> tuple[list[PerformanceData], dict[str, str]]:
+    """The performances and, per `order_session`, the performance it sells."""
+    try:
+        multiple = _boolean(event.get("multiple"))
+    except _Unreadable:
+        multiple = None
+    if not dates and not multiple:
+        return _single_session(event_id, event, warnings)
+    performances, session_ids = [], {}
+    for record in dates:
+        performance = _performance(record, warnings)
+        if performance is not None and performance.external_id not in session_ids:
+            performances.append(performance)
+            session_ids[performance.external_id] = performance.external_id
+    return performances, session_ids
+
+
+def _single_session(
+    event_id: str, event: dict, warnings: list[str]
+) -> tuple[list[PerformanceData], dict[str, str]]:
+    """An event with one date has no session: its performance is `fallback_<id>_0`."""
+    external_id = f"fallback_{event_id}_0"
+    try:
+        starts_at = _paris(event.get("start"))
+        ends_at = _paris(event.get("end"))
+    except _Unreadable:
+        starts_at = ends_at = None
+    if starts_at is None:
+        warnings.append("Représentation sans date de début : ignorée.")
+        return [], {}
+    return [PerformanceData(external_id, starts_at, ends_at)], {SINGLE_SESSION: external_id}
+
+
+def _categories(
+    records: list, event_rate: Decimal | None, warnings: list[str]
+) -> dict[str, _Category]:
+    categories = {}
+    for record in records:
+        category_id = _identifier(record.get("id")) if isinstance(record, dict) else None
+        try:
+            if category_id is None:
+                raise _Unreadable("identifiant manquant")
+            categories[category_id] = _category(record, event_rate)
+        except _Unreadable:
+            warnings.append(f"Tarif {category_id or '?'} illisible : ses billets sont ignorés.")
+    return categories
+
+
+def _usable_memo(memo: dict | None, event: dict) -> dict | None:
+    """The memo, unless it is too old, of another format, or read when the event (name, dates,
+    single or multiple, VAT rate) was different."""
+    if not memo or memo.get("version") != MEMO_VERSION:
+        return None
+    read_at = memo.get("read_at")
+    if not isinstance(read_at, int) or time.time() - read_at > MEMO_MAX_AGE_SECONDS:
+        return None
+    return memo if memo.get("event") == _event_key(event) else None
+
+
+def _event_key(event: dict) -> list:
+    return [_jsonable(event.get(name)) for name in ("name", "start", "end", "multiple", "tax_rate")]
+
+
+def _kept(record: Any, names: tuple[str, ...]) -> Any:
+    """The fields we use of a record, as JSON (an unreadable record is kept as is, as JSON)."""
+    if not isinstance(record, dict):
+        return _jsonable(record)
+    return {name: _jsonable(record[name]) for name in names if name in record}
+
+
+def _jsonable(value: Any) -> Any:
+    """Billetweb's JSON numbers are read as Decimal; the memo keeps them as strings, which every
+    reader here accepts as well."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, list):
+        return [_jsonable(item) for item in value]
+    if isinstance(value, dict):
+        return {str(key): _jsonable(item) for key, item in value.items()}
+    return value
+
+
 # --- Records ------------------------------------------------------------------------------------
 
 
@@ -338,10 +434,10 @@ def _ticket(
         raise _Unreadable("identifiant manquant")
     performance = session_ids.get(_identifier(session) or "")
     if performance is None:
-        raise _Unreadable("représentation inconnue ou ignorée")
+        raise _Unknown("représentation inconnue ou ignorée")
     category = categories.get(_identifier(category_id) or "")
     if category is None:
-        raise _Unreadable("tarif inconnu ou illisible")
+        raise _Unknown("tarif inconnu ou illisible")
     amount = _amount(price, "prix illisible")
     cancelled = _boolean(disabled, "statut illisible")
     updated_at = _paris(last_update, "date de mise à jour illisible")

@@ -37,11 +37,13 @@ import httpx
 
 from ticketing.connectors.base import (
     Credentials,
+    MemoLookup,
     PerformanceData,
     PermanentError,
     ShowData,
     TicketData,
     TransientError,
+    no_memo,
 )
 from ticketing.connectors.http import ProviderClient
 
@@ -129,7 +131,9 @@ class HelloAssoConnector:
     def check_credentials(self) -> None:
         self._organization_slug()
 
-    def shows_changed_since(self, since: datetime) -> Iterator[ShowData]:
+    def shows_changed_since(
+        self, since: datetime, memos: MemoLookup = no_memo
+    ) -> Iterator[ShowData]:
         organization = self._organization_slug()
         changes = self._changed_forms(organization, since)
         for slug, found in changes.items():

@@ -48,11 +48,13 @@ from zoneinfo import ZoneInfo
 
 from ticketing.connectors.base import (
     Credentials,
+    MemoLookup,
     PerformanceData,
     PermanentError,
     ShowData,
     TicketData,
     TransientError,
+    no_memo,
 )
 from ticketing.connectors.http import ProviderClient
 
@@ -135,7 +137,9 @@ class MapadoConnector:
     def check_credentials(self) -> None:
         self._get("/v1/tickets", {"user": "me", "itemsPerPage": "1", "fields": "@id"})
 
-    def shows_changed_since(self, since: datetime) -> Iterator[ShowData]:
+    def shows_changed_since(
+        self, since: datetime, memos: MemoLookup = no_memo
+    ) -> Iterator[ShowData]:
         updated_since = since.astimezone(UTC).isoformat(timespec="seconds")
         first_page = self._get("/v1/tickets", self._changes_params(updated_since, TICKET_FIELDS))
         changes = first_page["hydra:member"]

@@ -38,11 +38,13 @@ import httpx
 
 from ticketing.connectors.base import (
     Credentials,
+    MemoLookup,
     PerformanceData,
     PermanentError,
     ShowData,
     TicketData,
     TransientError,
+    no_memo,
 )
 from ticketing.connectors.http import UNAVAILABLE, ProviderClient
 
@@ -100,7 +102,9 @@ class Shotgun:
         future = _iso(datetime.now(UTC) + timedelta(days=730))
         self._get("tickets/sold", {"after": future, "before": future, "cursor": "true"})
 
-    def shows_changed_since(self, since: datetime) -> Iterator[ShowData]:
+    def shows_changed_since(
+        self, since: datetime, memos: MemoLookup = no_memo
+    ) -> Iterator[ShowData]:
         batch = _Batch()
         for record in self._tickets_updated_after(_aware(since) - OVERLAP):
             batch.add(record)

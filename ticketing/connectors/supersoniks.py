@@ -44,10 +44,12 @@ import httpx
 from ticketing.connectors.base import (
     Credentials,
     Figures,
+    MemoLookup,
     PerformanceData,
     PermanentError,
     ShowData,
     TransientError,
+    no_memo,
     to_cents,
 )
 from ticketing.connectors.http import ProviderClient
@@ -119,7 +121,9 @@ class Supersoniks:
         later = datetime.now(UTC) + timedelta(days=2 * 365)
         self._listing(later, later)
 
-    def shows_changed_since(self, since: datetime) -> Iterator[ShowData]:
+    def shows_changed_since(
+        self, since: datetime, memos: MemoLookup = no_memo
+    ) -> Iterator[ShowData]:
         window_start = since - LATE_CHANGES
         series: dict[str, _Serie] = {}
         window_end = max(since, datetime.now(UTC)) + HORIZON  # a replay may start long ago
