@@ -254,6 +254,47 @@ def test_incremental_sync_fetches_only_the_changed_tickets():
     assert_figures_match(dataset, ledger_figures([first, shows]))
 
 
+def sync_with_memos(since: datetime, store: dict) -> tuple[list[ShowData], int]:
+    connector, client = connect()
+    with client:
+        shows = list(connector.shows_changed_since(since, store.get))
+    store.update({show.external_id: show.memo for show in shows if show.memo is not None})
+    return shows, client.requests_made
+
+
+def test_a_run_after_a_recent_one_reuses_the_public_forms():
+    dataset = build_dataset(shows=5, performances_per_show=3, tickets_per_performance=40)
+    register(dataset)
+    store: dict = {}
+    first, _ = sync_with_memos(LONG_AGO, store)
+    assert len(store) == 15 and all(memo["form"]["tiers"] for memo in store.values())
+    dataset.touch(share=0.05, at=dataset.now + timedelta(days=2))
+    shows, requests = sync_with_memos(dataset.now - timedelta(days=1), store)
+    assert len(shows) > 1
+    assert requests == 2 + 1  # token, organisation, one page of changes: no form read again
+    assert all(show.memo is None for show in shows)
+    assert_figures_match(dataset, ledger_figures([first, shows]))
+
+
+@pytest.mark.parametrize("spoil", ["too-old", "unknown-tier"])
+def test_a_public_form_is_read_again_when_its_memo_cannot_be_trusted(spoil):
+    dataset = build_dataset(shows=2, performances_per_show=1, tickets_per_performance=40)
+    register(dataset)
+    store: dict = {}
+    first, _ = sync_with_memos(LONG_AGO, store)
+    for memo in store.values():
+        if spoil == "too-old":
+            memo["read_at"] -= 13 * 3600
+        else:
+            memo["form"]["tiers"] = []
+    dataset.touch(share=0.5, at=dataset.now + timedelta(days=2))
+    shows, requests = sync_with_memos(dataset.now - timedelta(days=1), store)
+    assert requests == 2 + 1 + len(shows)
+    assert all(show.memo is not None for show in shows)
+    assert all(memo["form"]["tiers"] for memo in store.values())
+    assert_figures_match(dataset, ledger_figures([first, shows]))
+
+
 def test_a_refund_of_an_old_order_is_seen_by_the_next_run():
     dataset = build_dataset(shows=2, performances_per_show=1, tickets_per_performance=20)
     register(dataset)

@@ -21,13 +21,15 @@ state (`Canceled` after a refund…) is a cancelled ticket. HelloAsso takes no c
 organiser, so the item amount is the ticket's revenue.
 
 Requests: 2 (token, organisation) + max(1, ⌈C/100⌉) item pages for C changed items + 1 per
-changed form (+ ⌈c/100⌉ item pages per form when C > ITEM_BUFFER).
+changed form (+ ⌈c/100⌉ item pages per form when C > ITEM_BUFFER). The public form is
+remembered (`ShowData.memo`, stored with the show by the engine) and reused for 12 hours while
+it knows every tier the changed items name: a run soon after another reads no form.
 """
 
 import logging
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -51,7 +53,7 @@ logger = logging.getLogger(__name__)
 
 PARIS = ZoneInfo("Europe/Paris")
 PAGE_SIZE = 100
-ITEM_BUFFER = 50_000
+ITEM_BUFFER = 500_000  # about 150 MB of items; past it, each form's items are re-read
 TOKEN_MARGIN_SECONDS = 60
 VALID_STATES = frozenset({"Processed", "Registered"})
 KNOWN_STATES = VALID_STATES | {
@@ -63,6 +65,12 @@ KNOWN_STATES = VALID_STATES | {
     "Abandoned",
     "Refunded",
 }
+MEMO_VERSION = 1
+# A form's title, dates and tiers are read again after this long: HelloAsso lists no change of
+# a form itself, only of its items.
+MEMO_MAX_AGE_SECONDS = 12 * 3600
+_FORM_FIELDS = ("title", "privateTitle", "currency", "startDate", "endDate")
+_CANONICAL_STATES = {state: state for state in KNOWN_STATES}
 monotonic = time.monotonic  # replaced in tests to age the token
 
 REFUSED = (
@@ -141,7 +149,7 @@ class HelloAssoConnector:
             unreadable = found.unreadable
             if items is None:
                 items, unreadable = self._form_items(organization, slug, since)
-            show = self._show(organization, slug, items, unreadable)
+            show = self._show(organization, slug, items, unreadable, _usable_form(memos(slug)))
             if show is not None:
                 yield show
 
@@ -184,8 +192,30 @@ class HelloAssoConnector:
     # --- Shows ---------------------------------------------------------------------------------
 
     def _show(
-        self, organization: str, slug: str, items: list[_Item], unreadable: int
+        self,
+        organization: str,
+        slug: str,
+        items: list[_Item],
+        unreadable: int,
+        remembered: dict | None,
     ) -> ShowData | None:
+        """The form's show. Its public form (title, dates, currency, tiers) comes from the memo
+        of an earlier run when usable and knowing every tier the items name; otherwise it is
+        read again, and remembered."""
+        form = remembered
+        if form is None or not _tiers_known(form, items):
+            form = self._public_form(organization, slug)
+            if form is None:
+                return None
+        show = self._show_from(slug, form, items, unreadable)
+        if form is remembered:
+            return show
+        return replace(
+            show, memo={"version": MEMO_VERSION, "read_at": int(time.time()), "form": form}
+        )
+
+    def _public_form(self, organization: str, slug: str) -> dict | None:
+        """The fields we use of the public form; None when the form is gone."""
         try:
             form = self._get(f"v5/organizations/{organization}/forms/Event/{slug}/public")
         except _NotFound:
@@ -193,6 +223,17 @@ class HelloAssoConnector:
             return None
         if not isinstance(form, dict):
             raise TransientError(UNREADABLE)
+        kept = {name: form[name] for name in _FORM_FIELDS if name in form}
+        if isinstance(form.get("tiers"), list):
+            kept["tiers"] = [
+                {name: tier[name] for name in ("id", "vatRate") if name in tier}
+                if isinstance(tier, dict)
+                else tier
+                for tier in form["tiers"]
+            ]
+        return kept
+
+    def _show_from(self, slug: str, form: dict, items: list[_Item], unreadable: int) -> ShowData:
         name = str(form.get("title") or form.get("privateTitle") or slug)
         warnings: list[str] = []
         if unreadable:
@@ -377,7 +418,7 @@ def _parse_item(raw: dict, slug: str) -> _Item:
         form_slug=slug,
         tier_id=tier_id,
         cents=_cents(raw.get("amount")),
-        state=state,
+        state=_CANONICAL_STATES[state],  # one string per state, shared by every item
         updated_at=_datetime(meta.get("updatedAt") or meta.get("createdAt") or order.get("date")),
     )
 
@@ -409,6 +450,21 @@ def _optional_datetime(value: Any) -> datetime | None:
         return _datetime(value)
     except _Unreadable:
         return None
+
+
+def _usable_form(memo: dict | None) -> dict | None:
+    """The remembered public form, unless the memo is of another format or too old."""
+    if not memo or memo.get("version") != MEMO_VERSION or not isinstance(memo.get("form"), dict):
+        return None
+    read_at = memo.get("read_at")
+    if not isinstance(read_at, int) or time.time() - read_at > MEMO_MAX_AGE_SECONDS:
+        return None
+    return memo["form"]
+
+
+def _tiers_known(form: dict, items: list[_Item]) -> bool:
+    tiers, _ = _tiers(form.get("tiers"))
+    return all(item.tier_id is None or item.tier_id in tiers for item in items)
 
 
 def _tiers(raw: Any) -> tuple[dict[int, Decimal], int]:

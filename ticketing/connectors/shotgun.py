@@ -51,7 +51,7 @@ from ticketing.connectors.http import UNAVAILABLE, ProviderClient
 logger = logging.getLogger(__name__)
 
 PARIS = ZoneInfo("Europe/Paris")
-BUFFER_LIMIT = 5_000
+BUFFER_LIMIT = 50_000  # about 25 MB of tickets
 # `after` is compared with Shotgun's clock and its updates may land a little late: re-reading a
 # few minutes costs nothing, since the ledger keeps the latest state of each ticket anyway.
 OVERLAP = timedelta(minutes=5)
