@@ -220,7 +220,7 @@ def _performances_apply(
     deleted only when that is certainly harmless (a complete read, no user edit, no ticket in
     the ledger); otherwise it is kept and flagged."""
     existing = {p.external_id: p for p in show.performances.all()}
-    seen = set()
+    seen, created = set(), []
     for data in incoming:
         seen.add(data.external_id)
         performance = existing.get(data.external_id)
@@ -229,16 +229,19 @@ def _performances_apply(
                 show=show, external_id=data.external_id, starts_at=data.starts_at
             )
             existing[data.external_id] = performance
-            change.changed = True
+            created.append(performance)
         row = _Change()
         row.set(performance, "starts_at", data.starts_at)
         row.set(performance, "ends_at", data.ends_at)
         row.set(performance, "remote_missing_at", None)
         if data.figures is not None and performance.user_edited_at is None:
             _figures_set(performance, data.figures, row)
-        if row.changed or performance.pk is None:
+        if row.changed and performance.pk is not None:
             performance.save()
             change.changed = True
+    if created:
+        Performance.objects.bulk_create(created)  # one statement; PostgreSQL returns the ids
+        change.changed = True
     for external_id, performance in list(existing.items()):
         if external_id in seen:
             continue
