@@ -4,7 +4,7 @@ every ticket (a first sync of a large account writes hundreds of thousands of ro
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from django.db import connection
@@ -13,6 +13,9 @@ from django.db.models import Count, Q, Sum
 from ticketing.connectors.base import Figures
 from ticketing.figures import RateTotal, figures_from_totals
 from ticketing.models import LedgerTicket
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MICROSECOND = timedelta(microseconds=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,10 +32,11 @@ _UPSERT = """
 INSERT INTO ticketing_ledgerticket
     (ticketing_system_id, external_id, performance_id, cancelled, price_incl_vat, vat_rate,
      updated_at)
-SELECT %s, external_id, performance_id, cancelled, price_incl_vat, vat_rate, updated_at
+SELECT %s, external_id, performance_id, cancelled, price_incl_vat, vat_rate,
+       'epoch'::timestamptz + updated_us * interval '1 microsecond'
 FROM unnest(%s::varchar[], %s::bigint[], %s::boolean[], %s::numeric[], %s::numeric[],
-            %s::timestamptz[])
-    AS incoming(external_id, performance_id, cancelled, price_incl_vat, vat_rate, updated_at)
+            %s::bigint[])
+    AS incoming(external_id, performance_id, cancelled, price_incl_vat, vat_rate, updated_us)
 ON CONFLICT (ticketing_system_id, external_id) DO UPDATE SET
     performance_id = EXCLUDED.performance_id,
     cancelled = EXCLUDED.cancelled,
@@ -72,7 +76,9 @@ def ledger_write(system_id: int, rows: Iterable[LedgerRow]) -> set[int]:
                 [row.cancelled for row in values],
                 [row.price_incl_vat for row in values],
                 [row.vat_rate for row in values],
-                [row.updated_at for row in values],
+                # Microseconds since the epoch: an integer array costs a fifth of a
+                # timestamp array to send, and the value is exact.
+                [(row.updated_at - EPOCH) // MICROSECOND for row in values],
             ],
         )
         affected.update(performance_id for (performance_id,) in cursor.fetchall())
