@@ -9,6 +9,7 @@ Two ways of reporting figures, depending on what the provider exposes:
   run only fetches what changed.
 """
 
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -82,6 +83,25 @@ MemoLookup = Callable[[str], dict | None]
 
 def no_memo(external_id: str) -> None:
     return None
+
+
+# Remembered provider metadata is read again after this long even when nothing says it changed
+# (a rescheduled date of a Billetweb event, a renamed HelloAsso form are not listed as changes).
+MEMO_MAX_AGE_SECONDS = 12 * 3600
+
+
+def memo_new(version: int, **content) -> dict:
+    return {"version": version, "read_at": int(time.time()), **content}
+
+
+def memo_fresh(memo: dict | None, version: int) -> dict | None:
+    """The memo, unless it is of another format or older than MEMO_MAX_AGE_SECONDS."""
+    if not memo or memo.get("version") != version:
+        return None
+    read_at = memo.get("read_at")
+    if not isinstance(read_at, int) or time.time() - read_at > MEMO_MAX_AGE_SECONDS:
+        return None
+    return memo
 
 
 class ConnectorError(Exception):

@@ -60,6 +60,8 @@ from ticketing.connectors.base import (
     ShowData,
     TicketData,
     TransientError,
+    memo_fresh,
+    memo_new,
     no_memo,
 )
 from ticketing.connectors.http import ProviderClient
@@ -72,9 +74,6 @@ SINGLE_SESSION = "0"
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")
 CHUNK_SIZE = 64 * 1024
 MEMO_VERSION = 1
-# Dates and price categories of a show are read again after this long even when the event
-# looks unchanged: a rescheduled date of a multi-date event does not change the event itself.
-MEMO_MAX_AGE_SECONDS = 12 * 3600
 
 FIREWALL = (
     "Billetweb rejette nos requêtes pour le moment (pare-feu ou limite de requêtes) : "
@@ -220,13 +219,7 @@ class Billetweb:
         categories = [
             _kept(record, ("id", "tax", "commission")) for record in self._array(response)
         ]
-        return {
-            "version": MEMO_VERSION,
-            "read_at": int(time.time()),
-            "event": _event_key(event),
-            "dates": dates,
-            "categories": categories,
-        }
+        return memo_new(MEMO_VERSION, event=_event_key(event), dates=dates, categories=categories)
 
     # --- HTTP -----------------------------------------------------------------------------------
 
@@ -379,12 +372,8 @@ def _categories(
 def _usable_memo(memo: dict | None, event: dict) -> dict | None:
     """The memo, unless it is too old, of another format, or read when the event (name, dates,
     single or multiple, VAT rate) was different."""
-    if not memo or memo.get("version") != MEMO_VERSION:
-        return None
-    read_at = memo.get("read_at")
-    if not isinstance(read_at, int) or time.time() - read_at > MEMO_MAX_AGE_SECONDS:
-        return None
-    return memo if memo.get("event") == _event_key(event) else None
+    memo = memo_fresh(memo, MEMO_VERSION)
+    return memo if memo is not None and memo.get("event") == _event_key(event) else None
 
 
 def _event_key(event: dict) -> list:

@@ -45,6 +45,8 @@ from ticketing.connectors.base import (
     ShowData,
     TicketData,
     TransientError,
+    memo_fresh,
+    memo_new,
     no_memo,
 )
 from ticketing.connectors.http import ProviderClient
@@ -66,9 +68,6 @@ KNOWN_STATES = VALID_STATES | {
     "Refunded",
 }
 MEMO_VERSION = 1
-# A form's title, dates and tiers are read again after this long: HelloAsso lists no change of
-# a form itself, only of its items.
-MEMO_MAX_AGE_SECONDS = 12 * 3600
 _FORM_FIELDS = ("title", "privateTitle", "currency", "startDate", "endDate")
 _CANONICAL_STATES = {state: state for state in KNOWN_STATES}
 monotonic = time.monotonic  # replaced in tests to age the token
@@ -210,9 +209,7 @@ class HelloAssoConnector:
         show = self._show_from(slug, form, items, unreadable)
         if form is remembered:
             return show
-        return replace(
-            show, memo={"version": MEMO_VERSION, "read_at": int(time.time()), "form": form}
-        )
+        return replace(show, memo=memo_new(MEMO_VERSION, form=form))
 
     def _public_form(self, organization: str, slug: str) -> dict | None:
         """The fields we use of the public form; None when the form is gone."""
@@ -454,12 +451,9 @@ def _optional_datetime(value: Any) -> datetime | None:
 
 def _usable_form(memo: dict | None) -> dict | None:
     """The remembered public form, unless the memo is of another format or too old."""
-    if not memo or memo.get("version") != MEMO_VERSION or not isinstance(memo.get("form"), dict):
-        return None
-    read_at = memo.get("read_at")
-    if not isinstance(read_at, int) or time.time() - read_at > MEMO_MAX_AGE_SECONDS:
-        return None
-    return memo["form"]
+    memo = memo_fresh(memo, MEMO_VERSION)
+    form = memo.get("form") if memo is not None else None
+    return form if isinstance(form, dict) else None
 
 
 def _tiers_known(form: dict, items: list[_Item]) -> bool:
