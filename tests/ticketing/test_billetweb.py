@@ -242,6 +242,13 @@ def memo_store(shows: list[ShowData], store: dict | None = None) -> dict:
     return store
 
 
+def first_sync_with_memos(dataset: Dataset) -> tuple[list[ShowData], dict]:
+    register(dataset)
+    connector, _ = connect()
+    first = list(connector.shows_changed_since(EVERYTHING))
+    return first, memo_store(first)
+
+
 def touched_run(dataset: Dataset, store: dict, *, share: float = 0.01):
     """Changes a share of the tickets, then runs the connector with the memos; (shows,
     requests, changed show ids)."""
@@ -255,10 +262,7 @@ def touched_run(dataset: Dataset, store: dict, *, share: float = 0.01):
 
 def test_a_run_after_a_recent_one_reuses_dates_and_categories_two_requests_in_all():
     dataset = mixed_dataset(shows=8)
-    register(dataset)
-    connector, _ = connect()
-    first = list(connector.shows_changed_since(EVERYTHING))
-    store = memo_store(first)
+    first, store = first_sync_with_memos(dataset)
     assert set(store) == {show.external_id for show in first}
 
     second, requests, changed_shows = touched_run(dataset, store)
@@ -282,10 +286,7 @@ def test_a_run_after_a_recent_one_reuses_dates_and_categories_two_requests_in_al
 )
 def test_dates_and_categories_are_read_again_when_the_memo_cannot_be_trusted(spoil):
     dataset = mixed_dataset(shows=8)
-    register(dataset)
-    connector, _ = connect()
-    first = list(connector.shows_changed_since(EVERYTHING))
-    store = memo_store(first)
+    first, store = first_sync_with_memos(dataset)
     for memo in store.values():
         spoil(memo)
 
@@ -299,10 +300,7 @@ def test_dates_and_categories_are_read_again_when_the_memo_cannot_be_trusted(spo
 
 def test_a_date_added_since_the_memo_is_read_again_once():
     dataset = mixed_dataset(shows=8)
-    register(dataset)
-    connector, _ = connect()
-    first = list(connector.shows_changed_since(EVERYTHING))
-    store = memo_store(first)
+    first, store = first_sync_with_memos(dataset)
     removed = {}
     for key, memo in store.items():  # as if each multi-date show had one date fewer back then
         if memo["dates"]:
