@@ -26,7 +26,7 @@ from ticketing.connectors.base import (
     to_cents,
 )
 from ticketing.credentials import credentials_decrypt
-from ticketing.ledger import LedgerRow, ledger_figures, ledger_write
+from ticketing.ledger import ledger_figures, ledger_write
 from ticketing.models import Performance, Show, SyncRun, TicketingSystem
 from ticketing.rate_budget import throttle_for
 
@@ -283,17 +283,8 @@ def _ledger_apply(
         performance = performances.get(ticket.performance_external_id)
         if performance is None:
             warnings.append(f"Billet {ticket.external_id} : représentation inconnue, ignoré.")
-            continue
-        rows.append(
-            LedgerRow(
-                external_id=ticket.external_id,
-                performance_id=performance.pk,
-                cancelled=ticket.cancelled,
-                price_incl_vat=ticket.price_incl_vat,
-                vat_rate=ticket.vat_rate,
-                updated_at=ticket.updated_at,
-            )
-        )
+        else:
+            rows.append((performance.pk, ticket))
     affected = ledger_write(system.pk, rows)
     if warnings:
         show.sync_warnings = "\n".join(filter(None, [show.sync_warnings, *warnings]))

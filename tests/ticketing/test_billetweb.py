@@ -518,6 +518,29 @@ def test_unknown_booleans_are_unreadable(raw):
         connector_module._boolean(raw)
 
 
+def test_attendees_sharing_equal_sale_fields_of_other_types_are_read_apart():
+    # 1 and True are equal in Python; shared as one, a boolean session would pass for session 1.
+    shared, sales = {}, {}
+    sessions = {"1": "1"}
+    categories = {"7": connector_module._Category(Decimal("0.055"), Decimal(0))}
+    record = {
+        "id": "10",
+        "ticket_id": "7",
+        "price": "5",
+        "disabled": "0",
+        "last_update": "2026-01-10 20:30:00",
+    }
+    good = connector_module._compact({**record, "order_session": 1}, shared)
+    odd = connector_module._compact({**record, "id": "11", "order_session": True}, shared)
+    unhashable = connector_module._compact({**record, "id": "12", "order_session": [1]}, shared)
+    assert (
+        connector_module._ticket(good, sales, sessions, categories).performance_external_id == "1"
+    )
+    for raw in (odd, odd, unhashable):  # the second time from what was read the first time
+        with pytest.raises(connector_module._Unknown):
+            connector_module._ticket(raw, sales, sessions, categories)
+
+
 def test_rates_are_percents_and_amounts_exact_decimals():
     assert connector_module._percent("5.5") == Decimal("0.055")
     assert connector_module._percent(Decimal("2.1")) == Decimal("0.021")

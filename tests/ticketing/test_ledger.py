@@ -6,7 +6,8 @@ from decimal import Decimal
 import pytest
 
 from tests.factories import OrganisationFactory
-from ticketing.ledger import LedgerRow, ledger_figures, ledger_write
+from ticketing.connectors.base import TicketData
+from ticketing.ledger import ledger_figures, ledger_write
 from ticketing.models import LedgerTicket, Performance, Show, TicketingSystem
 
 pytestmark = pytest.mark.django_db
@@ -27,8 +28,11 @@ def performances():
     return system, first, second
 
 
-def row(performance, *, price="10.55", at=AT, cancelled=False, ticket="t1") -> LedgerRow:
-    return LedgerRow(ticket, performance.pk, cancelled, Decimal(price), Decimal("0.055"), at)
+def row(performance, *, price="10.55", at=AT, cancelled=False, ticket="t1"):
+    state = TicketData(
+        ticket, performance.external_id, cancelled, Decimal(price), Decimal("0.055"), at
+    )
+    return performance.pk, state
 
 
 def test_a_ticket_is_stored_with_its_exact_time_and_an_older_state_is_ignored(performances):
@@ -56,3 +60,10 @@ def test_a_ticket_moving_to_another_performance_recomputes_both(performances):
     assert (figures[first.pk].paid_tickets, figures[first.pk].free_tickets) == (0, 1)
     assert figures[second.pk].revenue_excl_vat == Decimal("10.00")
     assert figures[second.pk].vat_rate == Decimal("0.055")
+
+
+def test_any_provider_id_survives_the_array_literal(performances):
+    system, first, _ = performances
+    odd = ['a"b', "c\\d", "e,f", "{g}", " h ", "NULL", "é"]
+    ledger_write(system.pk, [row(first, ticket=ticket) for ticket in odd])
+    assert sorted(LedgerTicket.objects.values_list("external_id", flat=True)) == sorted(odd)

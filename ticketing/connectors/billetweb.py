@@ -37,7 +37,6 @@ warnings; a session without a start date is skipped alone.
 """
 
 import codecs
-import contextlib
 import json
 import logging
 import re
@@ -112,19 +111,6 @@ class _Unknown(_Unreadable):
 class _Category:
     vat_rate: Decimal  # fraction
     commission: Decimal  # euros, taken on online sales
-
-
-# The attendee fields we keep, in this order (no personal data).
-_ATTENDEE_FIELDS = (
-    "id",
-    "order_session",
-    "ticket_id",
-    "price",
-    "disabled",
-    "order_payment_type",
-    "last_update",
-)
-_SHARED = frozenset({1, 2, 3, 4, 5})  # indexes of fields whose values repeat a lot
 
 
 class Billetweb:
@@ -300,9 +286,10 @@ def _show_from(
     performances, session_ids = _sessions(event_id, event, metadata["dates"], warnings)
     categories = _categories(metadata["categories"], event_rate, warnings)
     tickets, skipped, all_known = [], Counter(), True
+    sales: dict[int, _Sale | _Unreadable] = {}
     for raw in attendees:
         try:
-            tickets.append(_ticket(raw, session_ids, categories))
+            tickets.append(_ticket(raw, sales, session_ids, categories))
         except _Unknown as reason:
             all_known = False
             skipped[str(reason)] += 1
@@ -403,24 +390,69 @@ def _jsonable(value: Any) -> Any:
 
 
 def _compact(record: dict, shared: dict) -> tuple:
-    values = []
-    for index, name in enumerate(_ATTENDEE_FIELDS):
-        value = record.get(name)
-        if index in _SHARED:
-            # An unhashable (hence unreadable) value is kept as is, for the warning.
-            with contextlib.suppress(TypeError):
-                value = shared.setdefault((type(value), value), value)
-        values.append(value)
-    return tuple(values)
+    """(id, sale fields, last update) of an attendee, nothing personal. The sale fields (session, category, price,
+    status, payment) repeat across an account's tickets: equal ones are one shared tuple, which
+    keeps a large listing small in memory and lets a show read each combination once."""
+    get = record.get
+    sale = (
+        get("order_session"),
+        get("ticket_id"),
+        get("price"),
+        get("disabled"),
+        get("order_payment_type"),
+    )
+    # Types are part of the key: 1, True and Decimal(1) are equal but do not read the same.
+    try:  # noqa: SIM105 - per attendee, a try costs nothing where suppress() builds an object
+        sale = shared.setdefault((sale, tuple(map(type, sale))), sale)
+    except TypeError:  # an unhashable (so unreadable) value: kept as is, for the warning
+        pass
+    return get("id"), sale, get("last_update")
+
+
+@dataclass(frozen=True, slots=True)
+class _Sale:
+    performance: str
+    price_incl_vat: Decimal  # net of the commission
+    vat_rate: Decimal
+    cancelled: bool
 
 
 def _ticket(
-    raw: tuple, session_ids: dict[str, str], categories: dict[str, _Category]
+    raw: tuple,
+    sales: dict[int, _Sale | _Unreadable],
+    session_ids: dict[str, str],
+    categories: dict[str, _Category],
 ) -> TicketData:
-    attendee_id, session, category_id, price, disabled, payment, last_update = raw
+    """The ticket of a compact attendee; `sales` keeps what each shared sale tuple reads as
+    (by identity: a show's attendees share a few hundred of them)."""
+    attendee_id, fields, last_update = raw
     external_id = _identifier(attendee_id)
     if external_id is None:
         raise _Unreadable("identifiant manquant")
+    sale = sales.get(id(fields))
+    if sale is None:
+        try:
+            sale = _sale(fields, session_ids, categories)
+        except _Unreadable as reason:
+            sale = reason
+        sales[id(fields)] = sale
+    if isinstance(sale, _Unreadable):
+        raise type(sale)(*sale.args)  # a new one: raising the same one grows its traceback
+    updated_at = _paris(last_update, "date de mise à jour illisible")
+    if updated_at is None:
+        raise _Unreadable("date de mise à jour manquante")
+    return TicketData(
+        external_id=external_id,
+        performance_external_id=sale.performance,
+        cancelled=sale.cancelled,
+        price_incl_vat=sale.price_incl_vat,
+        vat_rate=sale.vat_rate,
+        updated_at=updated_at,
+    )
+
+
+def _sale(fields: tuple, session_ids: dict[str, str], categories: dict[str, _Category]) -> _Sale:
+    session, category_id, price, disabled, payment = fields
     performance = session_ids.get(_identifier(session) or "")
     if performance is None:
         raise _Unknown("représentation inconnue ou ignorée")
@@ -429,19 +461,9 @@ def _ticket(
         raise _Unknown("tarif inconnu ou illisible")
     amount = _amount(price, "prix illisible")
     cancelled = _boolean(disabled, "statut illisible")
-    updated_at = _paris(last_update, "date de mise à jour illisible")
-    if updated_at is None:
-        raise _Unreadable("date de mise à jour manquante")
     if payment == "web":  # sold online: Billetweb kept its commission
         amount = max(Decimal(0), amount - category.commission)
-    return TicketData(
-        external_id=external_id,
-        performance_external_id=performance,
-        cancelled=cancelled,
-        price_incl_vat=amount,
-        vat_rate=category.vat_rate,
-        updated_at=updated_at,
-    )
+    return _Sale(performance, amount, category.vat_rate, cancelled)
 
 
 def _performance(record: Any, warnings: list[str]) -> PerformanceData | None:
