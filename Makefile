@@ -7,7 +7,7 @@ PORT ?= 8000
 UV_VERSION := 0.13.9
 export UV_NATIVE_TLS := 1
 
-.PHONY: install run test lint format lock chromium bench-sync
+.PHONY: install run test lint format lock chromium pdf-libs bench-sync
 
 # Installs the locked dependencies; reruns only when the lock file changes.
 $(VENV)/.installed: requirements.lock
@@ -28,10 +28,19 @@ chromium:
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; \
 	fi
 
-run: install
+# WeasyPrint (the declarations' PDF) needs Pango and a font from Debian.
+pdf-libs:
+	@if ! ldconfig -p | grep -q libpangoft2-1.0 || ! fc-list | grep -q .; then \
+		echo "Installing Pango and fonts for the PDF documents…"; \
+		SUDO=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
+			libpango-1.0-0 libpangoft2-1.0-0 fontconfig fonts-dejavu-core >/dev/null; \
+	fi
+
+run: install pdf-libs
 	PORT=$(PORT) $(BIN)/python scripts/run_demo.py
 
-test: install chromium
+test: install chromium pdf-libs
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run --settings=config.settings.test

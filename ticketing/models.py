@@ -100,6 +100,11 @@ class Show(models.Model):
         return self.name
 
 
+def _money(label: str) -> models.DecimalField:
+    # Defaults in the database too: a worker still running the previous release can insert.
+    return models.DecimalField(label, max_digits=12, decimal_places=2, default=0, db_default=0)
+
+
 class Performance(models.Model):
     """A performance ("représentation") and its ticketing figures."""
 
@@ -120,6 +125,35 @@ class Performance(models.Model):
     paid_tickets = models.PositiveIntegerField("billets payants", default=0)
     # Set when the user edits the figures: the sync never overwrites them afterwards.
     user_edited_at = models.DateTimeField(null=True, blank=True)
+    # Entered by the declarant, never synced: non-ticketing revenue, and the venue, capacity
+    # and audience of this performance when they differ from the show's (blank: the show's).
+    bar_excl_vat = _money("consommations HT")
+    bar_incl_vat = _money("consommations TTC")
+    catering_excl_vat = _money("restauration HT")
+    catering_incl_vat = _money("restauration TTC")
+    programmes_excl_vat = _money("vente de programmes HT")
+    programmes_incl_vat = _money("vente de programmes TTC")
+    other_excl_vat = _money("autres recettes HT")
+    other_incl_vat = _money("autres recettes TTC")
+    venue_name = models.CharField(
+        "intitulé du lieu", max_length=200, blank=True, default="", db_default=""
+    )
+    venue_street = models.CharField(
+        "adresse du lieu", max_length=200, blank=True, default="", db_default=""
+    )
+    venue_postal_code = models.CharField(
+        "code postal du lieu", max_length=5, blank=True, default="", db_default=""
+    )
+    venue_city = models.CharField(
+        "commune du lieu", max_length=100, blank=True, default="", db_default=""
+    )
+    venue_type = models.CharField(
+        "type de lieu", max_length=60, blank=True, default="", db_default=""
+    )
+    capacity = models.PositiveIntegerField("jauge", null=True, blank=True)
+    audience = models.CharField(
+        "type de public", max_length=10, blank=True, default="", db_default=""
+    )
     remote_missing_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

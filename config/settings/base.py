@@ -166,6 +166,11 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Uploaded attachments and the documents of each transmission (Django's storage API; files
+# are served only through views that check membership).
+MEDIA_ROOT = env("MEDIA_ROOT", str(BASE_DIR / ".data" / "media"))
+MEDIA_URL = "/media/"
+
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
@@ -244,6 +249,21 @@ TICKETING_ALLOW_PRIVATE_HOSTS = False
 # Requests wait for the provider's shared budget (ticketing/rate_budget.py). Off in tests only,
 # where the sandboxes answer in-process and time does not pass.
 TICKETING_RATE_BUDGETS = True
+
+# --- Declarations: the SACD and SIBIL web services ----------------------------------------------
+# SACD identifies the platform with a provider account (the declarant is named inside the XML);
+# an empty base URL means SACD teletransmission is not configured and is refused with a message.
+SACD_API = {
+    "BASE_URL": env("SACD_API_BASE_URL", "").rstrip("/"),
+    "CONSUMER_KEY": env("SACD_API_CONSUMER_KEY", ""),
+    "SECRET_KEY": env("SACD_API_SECRET_KEY", ""),
+    "PROVIDER_NAME": env("SACD_API_PROVIDER_NAME", "ASSISTANT_DECLARATION"),
+    "PROVIDER_REFFILE": env("SACD_API_PROVIDER_REFFILE", ""),
+    "PROVIDER_PASSWORD": env("SACD_API_PROVIDER_PASSWORD", ""),
+}
+# SIBIL: each organisation logs in with its own technical account (stored encrypted).
+SIBIL_API_BASE_URL = env("SIBIL_API_BASE_URL", "").rstrip("/")
+DECLARATIONS_API_TIMEOUT_SECONDS = 30
 
 # --- Third parties, all optional --------------------------------------------------------------
 CRISP_WEBSITE_ID = env("CRISP_WEBSITE_ID")

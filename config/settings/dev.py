@@ -41,3 +41,14 @@ TICKETING_BASE_URLS["supersoniks"] = env(
     "SUPERSONIKS_URL", f"http://127.0.0.1:{SANDBOX_PORT}/supersoniks/{{domain}}/api/v2"
 )
 TICKETING_ALLOW_PRIVATE_HOSTS = True
+
+# Declarations: SACD and SIBIL answered by their loopback sandboxes, with the demo provider account.
+SACD_API = {
+    "BASE_URL": env("SACD_API_BASE_URL", f"http://127.0.0.1:{SANDBOX_PORT}/sacd"),
+    "CONSUMER_KEY": "demo-consumer-key",
+    "SECRET_KEY": "demo-secret-key",
+    "PROVIDER_NAME": "ASSISTANT_DECLARATION",
+    "PROVIDER_REFFILE": "demo-reffile",
+    "PROVIDER_PASSWORD": "demo-password",
+}
+SIBIL_API_BASE_URL = env("SIBIL_API_BASE_URL", f"http://127.0.0.1:{SANDBOX_PORT}/sibil")

@@ -38,3 +38,19 @@ TICKETING_BASE_URLS = {
     "supersoniks": "http://sandbox.test/supersoniks/{domain}/api/v2",
 }
 TICKETING_RATE_BUDGETS = False
+
+# Declarations: SACD and SIBIL answered in-process by their sandboxes.
+SACD_API = {
+    "BASE_URL": "http://sandbox.test/sacd",
+    "CONSUMER_KEY": "demo-consumer-key",
+    "SECRET_KEY": "demo-secret-key",
+    "PROVIDER_NAME": "ASSISTANT_DECLARATION",
+    "PROVIDER_REFFILE": "demo-reffile",
+    "PROVIDER_PASSWORD": "demo-password",
+}
+SIBIL_API_BASE_URL = "http://sandbox.test/sibil"
+
+# Uploaded and transmitted files go to a throw-away folder.
+import tempfile  # noqa: E402
+
+MEDIA_ROOT = tempfile.mkdtemp(prefix="assistant-media-")

@@ -19,6 +19,8 @@ MODULES = {
     "helloasso": "helloasso",
     "shotgun": "shotgun",
     "supersoniks": "supersoniks",
+    "sacd": "sacd",
+    "sibil": "sibil",
 }
 SERVICE_NAMES = frozenset(
     {
@@ -29,6 +31,8 @@ SERVICE_NAMES = frozenset(
         "helloasso",
         "shotgun",
         "supersoniks",
+        "sacd",
+        "sibil",
     }
 )
 
