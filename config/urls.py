@@ -7,6 +7,7 @@ urlpatterns = [
     path("compte/", include("accounts.urls")),
     path("organisations/", include("accounts.organisation_urls")),
     path("organisations/", include("ticketing.urls")),
+    path("organisations/", include("declarations.urls")),
     path("admin/", admin.site.urls),
 ]
 

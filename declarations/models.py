@@ -1,6 +1,8 @@
 """What a declarant adds to a synced show, the declarations made to each organism and what
 was sent to them, the attachments of a show, and the organisms' agencies."""
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MinValueValidator
@@ -13,7 +15,7 @@ from ticketing.models import Show
 
 
 def _money(label: str) -> models.DecimalField:
-    return models.DecimalField(label, max_digits=12, decimal_places=2, default=0)
+    return models.DecimalField(label, max_digits=12, decimal_places=2, default=Decimal(0))
 
 
 class ShowDetails(models.Model):
@@ -55,6 +57,9 @@ class ShowDetails(models.Model):
     circus_fees_incl_vat = _money("frais spécifiques au cirque TTC")
     sale_price_excl_vat = _money("prix de cession HT")
     sale_price_incl_vat = _money("prix de cession TTC")
+    # Set while the declarant prepares a correction of declarations already sent: the form is
+    # open again and the next sending makes new versions.
+    correcting = models.BooleanField("correction en cours", default=False)
     updated_at = models.DateTimeField(default=timezone.now)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

@@ -8,11 +8,13 @@ says, fails `test_views_use_the_membership_check`.
 """
 
 import pytest
+from django.core.files.base import ContentFile
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Invitation, Membership, Role
 from accounts.teams import invitation_create
+from declarations.models import Attachment, Declaration, Transmission, TransmissionFile
 from tests.factories import MembershipFactory
 from tests.test_authorisation import named_patterns
 from ticketing.connectors.base import Credentials
@@ -69,6 +71,22 @@ ACCESS = {
     ("ticketing:manual_edit", "POST"): (MEMBER, {}, 200),
     ("ticketing:manual_delete", "GET"): (MEMBER, None, 200),
     ("ticketing:manual_delete", "POST"): (MEMBER, {}, 302),
+    ("declarations:form", "GET"): (MEMBER, None, 200),
+    ("declarations:form", "POST"): (MEMBER, {}, 200),
+    ("declarations:review", "GET"): (MEMBER, None, 200),
+    ("declarations:review", "POST"): (MEMBER, {}, 200),
+    ("declarations:correct", "POST"): (MEMBER, {}, 302),
+    ("declarations:transmissions", "GET"): (MEMBER, None, 200),
+    ("declarations:retry", "POST"): (MEMBER, {}, 302),
+    ("declarations:file", "GET"): (MEMBER, None, 200),
+    ("declarations:show_tax_document", "GET"): (MEMBER, None, 200),
+    ("declarations:mark", "POST"): (MEMBER, {"declared_on": "2026-01-05"}, 302),
+    ("declarations:attachment_upload", "POST"): (MEMBER, {}, 302),
+    ("declarations:attachment", "GET"): (MEMBER, None, 200),
+    ("declarations:attachment_delete", "POST"): (MEMBER, {}, 302),
+    ("declarations:sibil_settings", "GET"): (MEMBER, None, 200),
+    ("declarations:sibil_settings", "POST"): (OWNER, {}, 200),
+    ("declarations:sibil_quarter", "GET"): (MEMBER, None, 200),
 }
 
 VISITORS = ["anonymous", "outsider", "member", "owner"]
@@ -123,6 +141,7 @@ def team(db):
         credentials_encrypted=credentials_encrypt(credentials),
         credentials_fingerprint=credentials_fingerprint("billetweb", credentials),
     )
+    sent = _sent_declaration(manual_show, owner.user)
     return {
         "organisation": organisation,
         "owner": owner.user,
@@ -134,8 +153,28 @@ def team(db):
             "membership_id": colleague.pk,
             "system_id": system.pk,
             "show_id": manual_show.pk,
+            "transmission_id": sent["transmission"].pk,
+            "file_id": sent["file"].pk,
+            "attachment_id": sent["attachment"].pk,
+            "organism": "cnm",
+            "kind": "pdf",
+            "year": 2026,
+            "quarter": 1,
         },
     }
+
+
+def _sent_declaration(show, user) -> dict:
+    """A failed SACD transmission with its XML, and an attachment, on the show."""
+    declaration = Declaration.objects.create(show=show, organism="sacd", status="failed")
+    transmission = Transmission.objects.create(
+        declaration=declaration, version=1, snapshot="{}", status="failed", created_by=user
+    )
+    stored = TransmissionFile(transmission=transmission, name="d.xml", content_type="text/xml")
+    stored.file.save("d.xml", ContentFile(b"<Declaration/>"), save=True)
+    attachment = Attachment(show=show, name="contrat.pdf", content_type="application/pdf", size=8)
+    attachment.file.save("contrat.pdf", ContentFile(b"%PDF-1.4"), save=True)
+    return {"transmission": transmission, "file": stored, "attachment": attachment}
 
 
 def _url(name: str, kwargs: dict) -> str:
@@ -157,6 +196,7 @@ def test_access(client, team, name, method, visitor):
         client.force_login(team[visitor])
     send = client.get if method == "GET" else client.post
     response = send(url, data or {})
+    response.close()  # a file download holds its file open until then
     if visitor == "anonymous":
         assert response.status_code == 302
         assert response.url.startswith(reverse("accounts:login"))
@@ -202,7 +242,7 @@ def test_an_owner_cannot_act_on_another_organisations_rows(client, team):
 
 
 def test_matrix_size():
-    assert len(CASES) == len(ACCESS) * len(VISITORS) == 108
+    assert len(CASES) == len(ACCESS) * len(VISITORS) == 172
 
 
 @pytest.mark.parametrize("name", sorted({name for name, _ in ACCESS}))

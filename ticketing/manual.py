@@ -114,4 +114,11 @@ def manual_show_update(
 
 @transaction.atomic
 def manual_show_delete(*, organisation: Organisation, show_id: int) -> None:
-    _locked_manual_show(organisation, show_id).delete()
+    show = _locked_manual_show(organisation, show_id)
+    # Sending attempts are kept as evidence, even those that failed before anything left.
+    if show.declarations.filter(transmissions__isnull=False).exists():
+        raise ManualShowError(
+            "Une déclaration de ce spectacle a déjà été envoyée ou tentée : il ne peut plus être "
+            "supprimé."
+        )
+    show.delete()

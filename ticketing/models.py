@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -102,7 +104,9 @@ class Show(models.Model):
 
 def _money(label: str) -> models.DecimalField:
     # Defaults in the database too: a worker still running the previous release can insert.
-    return models.DecimalField(label, max_digits=12, decimal_places=2, default=0, db_default=0)
+    return models.DecimalField(
+        label, max_digits=12, decimal_places=2, default=Decimal(0), db_default=0
+    )
 
 
 class Performance(models.Model):

@@ -52,7 +52,7 @@ def system_list(request: HttpRequest) -> HttpResponse:
 
 @organisation_view()
 def system_status(request: HttpRequest) -> HttpResponse:
-    """The status table alone, polled by static/js/sync_status.js while a sync runs."""
+    """The status table alone, polled by static/js/live_status.js while a sync runs."""
     return render(request, "ticketing/_status.html", _status_context(request))
 
 

@@ -1,0 +1,142 @@
+"""What sending to each organism consists of, step by step (see `transmission.Run`)."""
+
+import json
+
+from declarations import agencies, documents
+from declarations.checks import SACD_ATTACHMENT_KINDS
+from declarations.choices import Organism
+from declarations.clients.sacd import SacdClient, SacdError
+from declarations.clients.sibil import SibilClient
+from declarations.models import SibilAccount
+from declarations.sacd_xml import sacd_xml
+from declarations.sibil import SibilError, domain_for, sibil_declarations, sibil_json
+from declarations.transmission import Run, StepFailed
+from notifications.emails import templated_email_queue
+from ticketing.credentials import credentials_decrypt
+
+PDF = "application/pdf"
+JSON = "application/json"
+
+
+def sacem_send(run: Run) -> None:
+    snapshot = run.snapshot
+
+    def document() -> dict:
+        name = documents.document_filename("SACEM", snapshot, "pdf")
+        run.file(name, documents.sacem_pdf(snapshot), PDF)
+        return {"name": name}
+
+    name = run.step("document", document, leaves=False)["name"]
+
+    def email() -> dict:
+        postal_code = snapshot.performances[0].venue.address.postal_code
+        agency = agencies.sacem_agency_for(postal_code)
+        if agency is None:
+            raise StepFailed(f"Aucune délégation SACEM ne couvre le code postal {postal_code}.")
+        pdf = run.transmission.files.get(name=name)
+        with pdf.file.open("rb") as handle:
+            attachments = [(name, handle.read(), PDF), *run.attachments()]
+        return _email(run, "declaration_sacem", agency.email, attachments)
+
+    run.step("email", email, leaves=True)
+
+
+def sacd_send(run: Run) -> None:
+    snapshot = run.snapshot
+
+    def document() -> dict:
+        name = documents.document_filename("SACD", snapshot, "xml")
+        run.file(name, sacd_xml(snapshot).encode(), "application/xml")
+        return {"name": name}
+
+    name = run.step("document", document, leaves=False)["name"]
+    if run.done("api") is None:
+        xml = run.transmission.files.get(name=name)
+        with xml.file.open("rb") as handle:
+            payload = handle.read().decode()
+        try:
+            answer = SacdClient.from_settings().declare(payload)
+        except SacdError as error:
+            raise StepFailed(error.message, retriable=error.retriable) from error
+        run.file("Réponse SACD.xml", answer.body.encode(), "application/xml", received=True)
+        run.transmission.warnings = "\n".join(
+            f"{item.reference} : {item.message or item.field}" for item in answer.warnings
+        )
+        numbers = {item.reference: item.number for item in answer.representations}
+        if not answer.accepted:
+            refusals = "; ".join(
+                f"{item.reference} : {item.message or item.field}" for item in answer.refusals
+            )
+            # Refused representations are not declared: nothing to freeze, the user corrects.
+            run.transmission.save(update_fields=["warnings"])
+            raise StepFailed(
+                "La SACD n'a pas accepté toute la déclaration. Corrigez les représentations "
+                f"refusées puis renvoyez-la. Détail : {refusals}"
+            )
+        run.record("api", {"numbers": numbers, "sacd_date": answer.sacd_date}, leaves=True)
+    attachments = run.attachments(SACD_ATTACHMENT_KINDS)
+    if not attachments:
+        return
+
+    def email() -> dict:
+        postal_code = snapshot.performances[0].venue.address.postal_code
+        agency = agencies.sacd_agency_for(postal_code)
+        if agency is None:
+            raise StepFailed(f"Aucune délégation SACD ne couvre le code postal {postal_code}.")
+        return _email(run, "declaration_sacd_attachments", agency.email, attachments)
+
+    run.step("email", email, leaves=True)
+
+
+def sibil_send(run: Run) -> None:
+    snapshot = run.snapshot
+    account = SibilAccount.objects.filter(organisation__siren=snapshot.organisation.siren).first()
+    if account is None:
+        raise StepFailed(
+            "Enregistrez les identifiants techniques SIBIL de votre structure, puis réessayez."
+        )
+    credentials = credentials_decrypt(account.credentials_encrypted)
+    try:
+        with SibilClient.for_account(credentials.access_key, credentials.secret_key) as client:
+            domain = domain_for(snapshot.show.performance_type, client.domains())
+            bodies = sibil_declarations(snapshot, domain.id)
+            payload = ("[\n" + ",\n".join(sibil_json(body) for body in bodies) + "\n]").encode()
+            run.step(
+                "document",
+                lambda: {"name": run.file("Déclarations SIBIL.json", payload, JSON).name},
+                leaves=False,
+            )
+            for body in bodies:  # one per performance: a resend updates it on SIBIL's side
+                name = f"sibil-{body['idExtBilletterie']}"
+                if run.done(name) is None:
+                    answer = client.declare(body)
+                    run.record(name, {"id": answer.id, "version": answer.version}, leaves=True)
+    except SibilError as error:
+        raise StepFailed(error.message, retriable=error.retriable) from error
+
+
+def _email(run: Run, template: str, to: str, attachments: list) -> dict:
+    snapshot = run.snapshot
+    email = templated_email_queue(
+        to=[to],
+        template=template,
+        context={"snapshot": snapshot, "attachment_count": len(attachments)},
+        reply_to=[snapshot.declarant_email],
+        attachments=attachments,
+    )
+    summary = {
+        "to": to,
+        "subject": email.subject,
+        "reply_to": snapshot.declarant_email,
+        "attachments": [name for name, _, _ in attachments],
+        "email_id": email.pk,
+    }
+    run.file(
+        f"E-mail {template}.json",
+        json.dumps(summary, ensure_ascii=False, indent=1).encode(),
+        "application/json",
+    )
+    return summary
+
+
+SENDERS = {Organism.SACEM: sacem_send, Organism.SACD: sacd_send, Organism.SIBIL: sibil_send}
