@@ -14,3 +14,7 @@ DEMO_ORGANISATION_SIRET = "78412563500028"
 DEMO_ORGANISATION_STREET = "12 Rue de la Martinière"
 DEMO_ORGANISATION_POSTAL_CODE = "69001"
 DEMO_ORGANISATION_CITY = "Lyon"
+# Its organisms' identifiers: the SACD sandbox knows this declarant
+# (`ticketing.sandbox.sacd.DEMO_DECLARANT`), so the demo can teletransmit.
+DEMO_ORGANISATION_SACEM_ID = "4242"
+DEMO_ORGANISATION_SACD_ID = "1234567"

@@ -7,6 +7,7 @@ from django.conf import settings
 
 from declarations import agencies
 from declarations.choices import AttachmentKind, Organism
+from declarations.figures import is_free_show
 from declarations.rules import amount_pair_error
 from declarations.snapshot import DeclarationSnapshot
 
@@ -106,8 +107,7 @@ def _sibil(snapshot: DeclarationSnapshot, attachment_kinds: set[str], has_sibil_
 
 
 def _show_tax(snapshot: DeclarationSnapshot, attachment_kinds: set[str], has_sibil_account: bool):
-    free_show = all(p.paid_tickets == 0 for p in snapshot.performances)
-    if free_show and snapshot.show.sale_price.excl_vat == 0:
+    if is_free_show(snapshot.performances) and snapshot.show.sale_price.excl_vat == 0:
         yield (
             "sale_price_excl_vat",
             "Spectacle gratuit : la taxe porte sur le prix de cession, indiquez-le.",

@@ -120,7 +120,11 @@ class PerformanceFormSet(forms.BaseModelFormSet):
             self._known = {performance.pk: performance for performance in self.get_queryset()}
         field = form.fields["id"]
         form.fields["id"] = _KnownPerformance(
-            self._known, queryset=field.queryset, required=False, widget=field.widget
+            self._known,
+            queryset=field.queryset,
+            initial=field.initial,
+            required=False,
+            widget=field.widget,
         )
 
 

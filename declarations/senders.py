@@ -36,7 +36,7 @@ def sacem_send(run: Run) -> None:
         pdf = run.transmission.files.get(name=name)
         with pdf.file.open("rb") as handle:
             attachments = [(name, handle.read(), PDF), *run.attachments()]
-        return _email(run, "declaration_sacem", agency.email, attachments)
+        return _email(run, "declaration_sacem", agency, attachments)
 
     run.step("email", email, leaves=True)
 
@@ -63,7 +63,18 @@ def sacd_send(run: Run) -> None:
             f"{item.reference} : {item.message or item.field}" for item in answer.warnings
         )
         numbers = {item.reference: item.number for item in answer.representations}
-        if not answer.accepted:
+        if not answer.accepted and _received_before(run, answer):
+            run.transmission.warnings = "\n".join(
+                filter(
+                    None,
+                    [
+                        run.transmission.warnings,
+                        "La SACD avait déjà reçu cette version lors d'une tentative précédente "
+                        "dont la réponse s'est perdue : elle n'a pas été déclarée deux fois.",
+                    ],
+                )
+            )
+        elif not answer.accepted:
             refusals = "; ".join(
                 f"{item.reference} : {item.message or item.field}" for item in answer.refusals
             )
@@ -83,9 +94,17 @@ def sacd_send(run: Run) -> None:
         agency = agencies.sacd_agency_for(postal_code)
         if agency is None:
             raise StepFailed(f"Aucune délégation SACD ne couvre le code postal {postal_code}.")
-        return _email(run, "declaration_sacd_attachments", agency.email, attachments)
+        return _email(run, "declaration_sacd_attachments", agency, attachments)
 
     run.step("email", email, leaves=True)
+
+
+def _received_before(run: Run, answer) -> bool:
+    """On a retry, SACD refusing every representation as already declared in this version
+    means the earlier attempt reached it (its answer was lost on the way back)."""
+    return run.transmission.attempts > 1 and all(
+        item.field == "rep_version" for item in answer.refusals
+    )
 
 
 def sibil_send(run: Run) -> None:
@@ -115,8 +134,10 @@ def sibil_send(run: Run) -> None:
         raise StepFailed(error.message, retriable=error.retriable) from error
 
 
-def _email(run: Run, template: str, to: str, attachments: list) -> dict:
+def _email(run: Run, template: str, agency, attachments: list) -> dict:
+    """Queues the e-mail to `agency` and keeps what it was (not its attachments again)."""
     snapshot = run.snapshot
+    to = agency.email
     email = templated_email_queue(
         to=[to],
         template=template,
@@ -132,7 +153,7 @@ def _email(run: Run, template: str, to: str, attachments: list) -> dict:
         "email_id": email.pk,
     }
     run.file(
-        f"E-mail {template}.json",
+        f"E-mail envoyé à {agency.name}.json",
         json.dumps(summary, ensure_ascii=False, indent=1).encode(),
         "application/json",
     )

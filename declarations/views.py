@@ -28,7 +28,7 @@ from declarations.models import (
     TransmissionFile,
     TransmissionStatus,
 )
-from declarations.uploads import UploadRefused
+from declarations.uploads import UploadRefused, attachment_check_upload
 from ticketing.models import Performance, Show
 
 
@@ -276,10 +276,11 @@ def attachment_upload(request: HttpRequest, show_id: int) -> HttpResponse:
     elif form.is_valid():
         upload = form.cleaned_data["file"]
         try:
+            checked = attachment_check_upload(upload)  # an oversize file is not read
             services.attachment_add(
                 show,
-                name=upload.name,
-                data=upload.read(),
+                name=checked.name,
+                data=checked.data,
                 kind=form.cleaned_data["kind"],
                 user=request.user,
             )

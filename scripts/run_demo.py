@@ -42,6 +42,7 @@ def main() -> int:
     os.environ["SANDBOX_PORT"] = SANDBOX_PORT
     started = time.monotonic()
     subprocess.run(manage("demo_setup"), check=True, cwd=ROOT)
+    subprocess.run(manage("demo_declarations"), check=True, cwd=ROOT)
     processes: list[subprocess.Popen] = []
     try:
         sandbox = subprocess.Popen(manage("sandbox_serve", "--port", SANDBOX_PORT), cwd=ROOT)

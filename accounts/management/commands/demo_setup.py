@@ -65,6 +65,8 @@ class Command(BaseCommand):
             "street": demo.DEMO_ORGANISATION_STREET,
             "postal_code": demo.DEMO_ORGANISATION_POSTAL_CODE,
             "city": demo.DEMO_ORGANISATION_CITY,
+            "sacem_id": demo.DEMO_ORGANISATION_SACEM_ID,
+            "sacd_id": demo.DEMO_ORGANISATION_SACD_ID,
             "needs_review": False,
             "review_reasons": "",
         }
