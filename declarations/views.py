@@ -24,6 +24,7 @@ from declarations.forms import (
 from declarations.models import (
     Attachment,
     Declaration,
+    ShowDetails,
     Transmission,
     TransmissionFile,
     TransmissionStatus,
@@ -62,6 +63,9 @@ def declaration_form(request: HttpRequest, show_id: int) -> HttpResponse:
     formset = performance_formset(organisms)(
         data, queryset=performances, prefix="r", form_kwargs={"details": details}
     )
+    suggestions = _producer_suggestions(show)
+    if suggestions and "producer_siren" in form.fields:
+        form.fields["producer_siren"].widget.attrs["list"] = "producteurs-connus"
     if data is not None:
         # Performance forms compare their venue, capacity and audience with the show's new
         # values: they follow it when equal.
@@ -89,9 +93,22 @@ def declaration_form(request: HttpRequest, show_id: int) -> HttpResponse:
             "declarations": list(show.declarations.all()),
             "attachments": list(show.attachments.all()),
             "attachment_form": AttachmentForm(),
+            "producer_suggestions": suggestions,
             **_transmissions(show),
         },
     )
+
+
+def _producer_suggestions(show: Show) -> list[tuple[str, str]]:
+    """Producers of the organisation's other shows, most recent first (at most 10)."""
+    rows = (
+        ShowDetails.objects.filter(show__organisation_id=show.organisation_id)
+        .exclude(producer_siren="")
+        .exclude(show=show)
+        .order_by("-updated_at")
+        .values_list("producer_siren", "producer_name")[:30]
+    )
+    return list(dict.fromkeys(rows))[:10]
 
 
 def _transmissions(show: Show) -> dict:

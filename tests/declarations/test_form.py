@@ -156,15 +156,18 @@ def test_new_details_start_from_the_last_declared_show_of_the_organisation(clien
     )
     details = details_for(other)
     assert (details.venue_name, details.producer_siren) == ("Salle des Lilas", "552100554")
+    page = client.get(url(other)).content.decode()
+    assert '<option value="552100554">Compagnie des Braises</option>' in page
 
 
 @pytest.mark.parametrize("count", [3, 40])
 def test_the_form_page_makes_a_constant_number_of_queries(client, count, django_assert_num_queries):
     membership, show = prepared(count)
     client.force_login(membership.user)
-    # session, user, membership + organisation, show + details, declarations, attachments,
-    # transmissions (+ their files: none), the header's organisations, performances
-    with django_assert_num_queries(9):
+    # session, user, membership + organisation, show + details, declarations, producers of
+    # other shows, attachments, transmissions (+ their files: none), the header's
+    # organisations, performances
+    with django_assert_num_queries(10):
         assert client.get(url(show)).status_code == 200
 
 
