@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django_q.tasks import async_task
 
@@ -36,6 +36,7 @@ logger = logging.getLogger(__name__)
 # The organisms the platform sends to; CNM and ASTP are declared by the user on their portals.
 SENT_BY_US = (Organism.SIBIL, Organism.SACD, Organism.SACEM)  # the likeliest to fail first
 RUN_TASK = "declarations.tasks.transmission_run"
+LOCK_NAMESPACE = 7312  # first key of pg_advisory_lock(int, int): "declaration transmission"
 
 
 class NotReady(Exception):
@@ -177,21 +178,32 @@ def _left(transmission: Transmission) -> bool:
 
 
 def transmission_run(transmission_id: int) -> None:
-    """Runs the steps not done yet; records success or the error shown to the user."""
+    """Runs the steps not done yet; records success or the error shown to the user. An advisory
+    lock keeps two workers off one transmission; a run left "running" by a dead worker is
+    taken up again when django-q2 hands its task out once more."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [LOCK_NAMESPACE, transmission_id])
+        if not cursor.fetchone()[0]:
+            return  # another worker is running it
+    try:
+        _run(transmission_id)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [LOCK_NAMESPACE, transmission_id])
+
+
+def _run(transmission_id: int) -> None:
     from declarations import senders  # the organisms' steps (imports documents and clients)
 
     with transaction.atomic():
         transmission = (
-            Transmission.objects.select_for_update(skip_locked=True)
+            Transmission.objects.select_for_update()
             .select_related("declaration__show")
             .filter(pk=transmission_id)
             .first()
         )
-        if transmission is None or transmission.status not in (
-            TransmissionStatus.PENDING,
-            TransmissionStatus.FAILED,
-        ):
-            return  # already running elsewhere, or done
+        if transmission is None or transmission.status == TransmissionStatus.SUCCEEDED:
+            return
         transmission.status = TransmissionStatus.RUNNING
         transmission.attempts += 1
         transmission.save(update_fields=["status", "attempts"])

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
+from django.db import connections
 
 from declarations import agencies
 from declarations.building import details_for, snapshot_build
@@ -17,7 +18,13 @@ from declarations.models import (
 )
 from declarations.sacd_xml import sacd_xml
 from declarations.services import attachment_add, correction_open, sibil_account_save
-from declarations.transmission import NotReady, declaration_send, transmission_retry
+from declarations.transmission import (
+    LOCK_NAMESPACE,
+    NotReady,
+    declaration_send,
+    transmission_retry,
+    transmission_run,
+)
 from notifications.models import OutgoingEmail
 from tests.declarations.fixtures import show_with_performances
 from ticketing.sandbox import faults, sacd, sibil
@@ -249,3 +256,40 @@ def test_sibil_refusing_the_credentials_fails_with_what_to_do(
     assert "identifiants techniques sont incorrects" in transmission.error
     show.refresh_from_db()
     assert show.frozen_at is None
+
+
+def test_a_sending_left_running_by_a_dead_worker_is_taken_up_by_the_task_again(
+    ready, django_capture_on_commit_callbacks
+):
+    user, show = ready
+    details = show.details
+    details.organisms = ["sacd"]
+    details.save()
+    with django_capture_on_commit_callbacks(execute=False):  # queued, no worker yet
+        (transmission,) = declaration_send(show, user)
+    Transmission.objects.filter(pk=transmission.pk).update(status=TransmissionStatus.RUNNING)
+    transmission_run(transmission.pk)  # django-q2 hands the task out again
+    transmission.refresh_from_db()
+    assert transmission.status == TransmissionStatus.SUCCEEDED
+    assert len(sacd.received) == 1
+
+
+def test_a_transmission_another_worker_runs_is_left_alone(
+    ready, django_capture_on_commit_callbacks
+):
+    user, show = ready
+    details = show.details
+    details.organisms = ["sacd"]
+    details.save()
+    with django_capture_on_commit_callbacks(execute=False):
+        (transmission,) = declaration_send(show, user)
+    other = connections.create_connection("default")
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s, %s)", [LOCK_NAMESPACE, transmission.pk])
+        transmission_run(transmission.pk)
+    finally:
+        other.close()
+    transmission.refresh_from_db()
+    assert transmission.status == TransmissionStatus.PENDING
+    assert sacd.received == []
