@@ -28,17 +28,14 @@ def sacem_send(run: Run) -> None:
 
     name = run.step("document", document, leaves=False)["name"]
 
-    def email() -> dict:
-        postal_code = snapshot.performances[0].venue.address.postal_code
-        agency = agencies.sacem_agency_for(postal_code)
-        if agency is None:
-            raise StepFailed(f"Aucune délégation SACEM ne couvre le code postal {postal_code}.")
-        pdf = run.transmission.files.get(name=name)
-        with pdf.file.open("rb") as handle:
-            attachments = [(name, handle.read(), PDF), *run.attachments()]
-        return _email(run, "declaration_sacem", agency, attachments)
-
-    run.step("email", email, leaves=True)
+    postal_code = snapshot.performances[0].venue.address.postal_code
+    agency = agencies.sacem_agency_for(postal_code)
+    if agency is None:
+        raise StepFailed(f"Aucune délégation SACEM ne couvre le code postal {postal_code}.")
+    pdf = run.transmission.files.get(name=name)
+    with pdf.file.open("rb") as handle:
+        attachments = [(name, handle.read(), PDF), *run.attachments()]
+    _emails(run, "declaration_sacem", agency, attachments)
 
 
 def sacd_send(run: Run) -> None:
@@ -88,15 +85,11 @@ def sacd_send(run: Run) -> None:
     attachments = run.attachments(SACD_ATTACHMENT_KINDS)
     if not attachments:
         return
-
-    def email() -> dict:
-        postal_code = snapshot.performances[0].venue.address.postal_code
-        agency = agencies.sacd_agency_for(postal_code)
-        if agency is None:
-            raise StepFailed(f"Aucune délégation SACD ne couvre le code postal {postal_code}.")
-        return _email(run, "declaration_sacd_attachments", agency, attachments)
-
-    run.step("email", email, leaves=True)
+    postal_code = snapshot.performances[0].venue.address.postal_code
+    agency = agencies.sacd_agency_for(postal_code)
+    if agency is None:
+        raise StepFailed(f"Aucune délégation SACD ne couvre le code postal {postal_code}.")
+    _emails(run, "declaration_sacd_attachments", agency, attachments)
 
 
 def _received_before(run: Run, answer) -> bool:
@@ -134,28 +127,65 @@ def sibil_send(run: Run) -> None:
         raise StepFailed(error.message, retriable=error.retriable) from error
 
 
-def _email(run: Run, template: str, agency, attachments: list) -> dict:
-    """Queues the e-mail to `agency` and keeps what it was (not its attachments again)."""
+# Attachments per e-mail, before encoding (which adds a third): mail servers commonly refuse
+# messages over 10 to 20 MB, and a show may have many 5 MiB attachments.
+EMAIL_ATTACHMENTS_MAX_BYTES = 7 * 1024 * 1024
+
+
+def _emails(run: Run, template: str, agency, attachments: list) -> None:
+    """The attachments to `agency`, in as many e-mails as their size needs ("email", then
+    "email-2"…: each one a step, so a retry sends only those not sent yet)."""
+    batches = _batches(attachments, EMAIL_ATTACHMENTS_MAX_BYTES)
+    for index, batch in enumerate(batches, start=1):
+        name = "email" if index == 1 else f"email-{index}"
+        run.step(
+            name,
+            lambda batch=batch, index=index: _email(
+                run, template, agency, batch, part=index, parts=len(batches)
+            ),
+            leaves=True,
+        )
+
+
+def _batches(attachments: list, limit: int) -> list[list]:
+    batches: list[list] = []
+    size = 0
+    for item in attachments:
+        if not batches or (batches[-1] and size + len(item[1]) > limit):
+            batches.append([])
+            size = 0
+        batches[-1].append(item)
+        size += len(item[1])
+    return batches or [[]]
+
+
+def _email(run: Run, template: str, agency, attachments: list, *, part: int, parts: int) -> dict:
+    """Queues one e-mail to `agency` and keeps what it was (not its attachments again)."""
     snapshot = run.snapshot
-    to = agency.email
     email = templated_email_queue(
-        to=[to],
+        to=[agency.email],
         template=template,
-        context={"snapshot": snapshot, "attachment_count": len(attachments)},
+        context={
+            "snapshot": snapshot,
+            "attachment_count": len(attachments),
+            "part": part,
+            "parts": parts,
+        },
         reply_to=[snapshot.declarant_email],
         attachments=attachments,
     )
     summary = {
-        "to": to,
+        "to": agency.email,
         "subject": email.subject,
         "reply_to": snapshot.declarant_email,
         "attachments": [name for name, _, _ in attachments],
         "email_id": email.pk,
     }
+    suffix = f" ({part} sur {parts})" if parts > 1 else ""
     run.file(
-        f"E-mail envoyé à {agency.name}.json",
+        f"E-mail envoyé à {agency.name}{suffix}.json",
         json.dumps(summary, ensure_ascii=False, indent=1).encode(),
-        "application/json",
+        JSON,
     )
     return summary
 

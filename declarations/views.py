@@ -286,7 +286,12 @@ def declaration_mark(request: HttpRequest, show_id: int, organism: str) -> HttpR
 def attachment_upload(request: HttpRequest, show_id: int) -> HttpResponse:
     show = _show(request, show_id)
     form = AttachmentForm(request.POST, request.FILES)
-    if show.attachments.count() >= services.MAX_ATTACHMENTS:
+    if not services.declaration_editable(show, details_for(show)):
+        messages.error(
+            request,
+            "La déclaration est partie : préparez une correction pour ajouter une pièce jointe.",
+        )
+    elif show.attachments.count() >= services.MAX_ATTACHMENTS:
         messages.error(
             request, f"Un spectacle compte au plus {services.MAX_ATTACHMENTS} pièces jointes."
         )

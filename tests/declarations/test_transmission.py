@@ -293,3 +293,25 @@ def test_a_transmission_another_worker_runs_is_left_alone(
     transmission.refresh_from_db()
     assert transmission.status == TransmissionStatus.PENDING
     assert sacd.received == []
+
+
+def test_heavy_attachments_go_in_several_emails_each_sent_once(
+    ready, django_capture_on_commit_callbacks
+):
+    user, show = ready
+    details = show.details
+    details.organisms = ["sacem"]
+    details.save()
+    heavy = PDF + b"0" * (4 * 1024 * 1024)
+    for index in range(3):
+        attachment_add(show, name=f"programme-{index}.pdf", data=heavy, kind="other", user=user)
+    send(show, user, django_capture_on_commit_callbacks)
+    transmission = by_organism(show)["sacem"]
+    assert transmission.status == TransmissionStatus.SUCCEEDED
+    emails = OutgoingEmail.objects.filter(to=["delegation-lyon@sacem.example"]).order_by("pk")
+    # The PDF, the contract and one programme; then one programme per e-mail (4 MiB each).
+    assert [len(email.attachments) for email in emails] == [3, 1, 1]
+    assert [email.subject.endswith(f"(envoi {n} sur 3)") for n, email in enumerate(emails, 1)] == [
+        True
+    ] * 3
+    assert {"email", "email-2", "email-3"} <= set(transmission.steps)
