@@ -118,11 +118,18 @@ def sibil_send(run: Run) -> None:
                 lambda: {"name": run.file("Déclarations SIBIL.json", payload, JSON).name},
                 leaves=False,
             )
-            for body in bodies:  # one per performance: a resend updates it on SIBIL's side
-                name = f"sibil-{body['idExtBilletterie']}"
-                if run.done(name) is None:
-                    answer = client.declare(body)
-                    run.record(name, {"id": answer.id, "version": answer.version}, leaves=True)
+            answers = []
+            try:
+                for body in bodies:  # one per performance: a resend updates it on SIBIL's side
+                    name = f"sibil-{body['idExtBilletterie']}"
+                    if run.done(name) is None:
+                        answer = client.declare(body)
+                        answers.append(answer.body)
+                        run.record(name, {"id": answer.id, "version": answer.version}, leaves=True)
+            finally:
+                if answers:  # what SIBIL answered this time, kept with what was sent
+                    text = json.dumps(answers, ensure_ascii=False, indent=1, default=str)
+                    run.file("Réponses SIBIL.json", text.encode(), JSON, received=True)
     except SibilError as error:
         raise StepFailed(error.message, retriable=error.retriable) from error
 

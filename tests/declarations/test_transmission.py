@@ -94,8 +94,9 @@ def test_a_declaration_reaches_sacem_sacd_and_sibil(ready, django_capture_on_com
     numbers = sent["sacd"].steps["api"]["numbers"]
     assert sorted(numbers.values()) == [str(sacd.FIRST_NUMBER), str(sacd.FIRST_NUMBER + 1)]
     assert {f.name for f in sent["sacd"].files.all()} >= {"Réponse SACD.xml"}
-    # SIBIL: one declaration per performance.
+    # SIBIL: one declaration per performance, and its answers kept.
     assert len(sibil.stored(sibil.DEMO_USERNAME)) == 2
+    assert sent["sibil"].files.filter(name="Réponses SIBIL.json", received=True).exists()
     # SACEM: the PDF and the contract to the Lyon delegation, reply-to the declarant; SACD's
     # delegation receives the contract.
     emails = {email.to[0]: email for email in OutgoingEmail.objects.all()}
