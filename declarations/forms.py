@@ -10,7 +10,7 @@ import re
 from decimal import Decimal
 
 from django import forms
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.validators import RegexValidator
 from django.utils import timezone
 
 from accounts.identifiers import validate_siren
@@ -26,6 +26,14 @@ from declarations.choices import (
 from declarations.models import ShowDetails
 from declarations.rules import amount_pair_error, expenses_error
 from ticketing.models import Performance
+
+
+def _decimal(value: str) -> Decimal:
+    """A posted rate; a forged value is a validation error, not a crash."""
+    try:
+        return Decimal(value)
+    except ArithmeticError:
+        raise ValueError(value) from None
 
 
 def _rate_label(rate: Decimal) -> str:
@@ -47,6 +55,14 @@ PERFORMANCE_AMOUNTS = {
     "programmes": "Vente de programmes",
     "other": "Autres recettes",
 }
+# A performance's ticketing figures: the user editing them marks it (the sync keeps them).
+TICKETING_FIELDS = (
+    "revenue_excl_vat",
+    "revenue_incl_vat",
+    "vat_rate",
+    "paid_tickets",
+    "free_tickets",
+)
 VENUE_FIELDS = ("venue_name", "venue_street", "venue_postal_code", "venue_city", "venue_type")
 
 
@@ -77,11 +93,19 @@ def _pairs(*names: str) -> list[str]:
 POSTAL_CODE = RegexValidator(r"^\d{5}$", "Un code postal compte 5 chiffres.")
 
 
-def _at_least_one(field: forms.Field) -> None:
-    field.min_value = 1
-    field.widget.attrs["min"] = 1
-    field.validators.append(MinValueValidator(1))
+def _rate_choice(field: forms.ChoiceField, rate: Decimal) -> str:
+    """The choice of a stored rate; one outside the legal list (a provider's 8.5 % overseas)
+    is offered too, so that saving the page does not change it."""
+    value = str(rate.normalize())
+    if value not in {key for key, _ in field.choices}:
+        field.choices = [*field.choices, (value, _rate_label(rate))]
+    return value
+
+
+def _capacity_field(model_field, **kwargs) -> forms.IntegerField:
+    field = model_field.formfield(min_value=1, **kwargs)
     field.error_messages["min_value"] = "La jauge compte au moins une place."
+    return field
 
 
 def show_details_form(organisms: set[str]) -> type["ShowDetailsForm"]:
@@ -149,6 +173,8 @@ def _show_formfield(model_field, **kwargs) -> forms.Field | None:
     if name.endswith(("_excl_vat", "_incl_vat")):
         label = SHOW_AMOUNTS[name.removesuffix("_excl_vat").removesuffix("_incl_vat")]
         return _amount_field(f"{label} {_tax_suffix(name)}")
+    if name == "capacity":
+        return _capacity_field(model_field, **kwargs)
     field = model_field.formfield(**kwargs)  # labels and help from ShowDetailsForm.Meta
     if name == "performance_type":
         field.choices = [("", "Choisissez une esthétique"), *PerformanceType.choices]
@@ -157,8 +183,6 @@ def _show_formfield(model_field, **kwargs) -> forms.Field | None:
         field.choices = [("", "Choisissez un type de lieu"), *VenueType.choices]
     if name == "audience":
         field.choices = Audience.choices
-    if name == "capacity":
-        _at_least_one(field)
     if name == "venue_postal_code":
         field.validators.append(POSTAL_CODE)
     if name == "producer_siren":
@@ -170,7 +194,9 @@ def _performance_formfield(model_field, **kwargs) -> forms.Field | None:
     name = model_field.name
     if name.endswith(("_excl_vat", "_incl_vat")):
         base = name.removesuffix("_excl_vat").removesuffix("_incl_vat")
-        return _amount_field(f"{PERFORMANCE_AMOUNTS[base]} {_tax_suffix(name)}")
+        field = _amount_field(f"{PERFORMANCE_AMOUNTS[base]} {_tax_suffix(name)}")
+        field.show_hidden_initial = name in TICKETING_FIELDS
+        return field
     if name == "venue_type":
         return forms.ChoiceField(
             label="Type de lieu",
@@ -181,9 +207,11 @@ def _performance_formfield(model_field, **kwargs) -> forms.Field | None:
         return forms.ChoiceField(
             label="Public", choices=[("", "Celui du spectacle"), *Audience.choices], required=False
         )
-    field = model_field.formfield(**kwargs)
     if name == "capacity":
-        _at_least_one(field)
+        return _capacity_field(model_field, **kwargs)
+    field = model_field.formfield(**kwargs)
+    if name in TICKETING_FIELDS:
+        field.show_hidden_initial = True
     if name == "venue_postal_code":
         field.validators.append(POSTAL_CODE)
     return field
@@ -239,7 +267,7 @@ class ShowDetailsForm(BaseForm, forms.ModelForm):
         label="Taux de TVA de la billetterie",
         help_text="Celui des représentations dont la billetterie ne donne pas le taux.",
         choices=VAT_CHOICES,
-        coerce=Decimal,
+        coerce=_decimal,
     )
 
     class Meta:
@@ -264,7 +292,7 @@ class ShowDetailsForm(BaseForm, forms.ModelForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         if "vat_rate" in self.fields and self.instance.vat_rate is not None:
-            self.initial["vat_rate"] = str(self.instance.vat_rate.normalize())
+            self.initial["vat_rate"] = _rate_choice(self.fields["vat_rate"], self.instance.vat_rate)
 
     def clean_producer_name(self) -> str:
         return self.cleaned_data["producer_name"].strip()
@@ -272,7 +300,8 @@ class ShowDetailsForm(BaseForm, forms.ModelForm):
     def clean(self) -> dict:
         cleaned = super().clean()
         _pair_errors(self, cleaned, SHOW_AMOUNTS)
-        if "expenses_excl_vat" in self.fields and not self.errors:
+        amounts = [name for name in self.fields if name.endswith(("_excl_vat", "_incl_vat"))]
+        if "expenses_excl_vat" in self.fields and not any(map(self.has_error, amounts)):
             parts = [
                 (cleaned[f"{name}_excl_vat"], cleaned[f"{name}_incl_vat"])
                 for name in ("introduction_fees", "circus_fees")
@@ -282,21 +311,23 @@ class ShowDetailsForm(BaseForm, forms.ModelForm):
                 (cleaned["expenses_excl_vat"], cleaned["expenses_incl_vat"]), *parts
             )
             if error:
-                self.add_error("expenses_incl_vat", error)
+                field = "expenses_excl_vat" if " HT " in error else "expenses_incl_vat"
+                self.add_error(field, error)
         return cleaned
 
 
 class PerformanceDeclarationForm(BaseForm, forms.ModelForm):
     """A performance's figures; venue, capacity and audience blank mean "as the show"."""
 
-    TICKETING = ("revenue_excl_vat", "revenue_incl_vat", "vat_rate", "paid_tickets", "free_tickets")
-
+    # Each ticketing field posts the value the page showed: what a sync wrote meanwhile is not
+    # taken for the user's change (nor overwritten) when they did not touch it.
     vat_rate = forms.TypedChoiceField(
         label="Taux de TVA",
         choices=[("", "Celui du spectacle"), *VAT_CHOICES],
-        coerce=Decimal,
+        coerce=_decimal,
         required=False,
         empty_value=None,
+        show_hidden_initial=True,
     )
 
     class Meta:
@@ -318,7 +349,7 @@ class PerformanceDeclarationForm(BaseForm, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.details = details
         if self.instance.vat_rate is not None:
-            self.initial["vat_rate"] = str(self.instance.vat_rate.normalize())
+            self.initial["vat_rate"] = _rate_choice(self.fields["vat_rate"], self.instance.vat_rate)
 
     def clean(self) -> dict:
         cleaned = super().clean()
@@ -330,20 +361,24 @@ class PerformanceDeclarationForm(BaseForm, forms.ModelForm):
         if cleaned.get("audience") == details.audience:
             cleaned["audience"] = ""
         venue = [cleaned.get(name, "") for name in VENUE_FIELDS]
-        if venue == [getattr(details, name) for name in VENUE_FIELDS] or not venue[0]:
+        same_as_show = venue[:4] == [getattr(details, name) for name in VENUE_FIELDS[:4]] and (
+            venue[4] in ("", details.venue_type)
+        )
+        if not any(venue) or same_as_show:
             for name in VENUE_FIELDS:
                 cleaned[name] = ""
         elif not all(venue[:4]):
             self.add_error(
                 "venue_name",
                 "Pour un lieu propre à cette représentation, indiquez son intitulé, son adresse, "
-                "son code postal et sa commune (ou videz ces champs).",
+                "son code postal et sa commune, ou videz tous ces champs pour garder celui du "
+                "spectacle.",
             )
         return cleaned
 
     @property
     def ticketing_changed(self) -> bool:
-        return any(name in self.changed_data for name in self.TICKETING)
+        return any(name in self.changed_data for name in TICKETING_FIELDS)
 
 
 class AttachmentForm(BaseForm):

@@ -54,6 +54,8 @@ def sacd_send(run: Run) -> None:
         try:
             answer = SacdClient.from_settings().declare(payload)
         except SacdError as error:
+            if error.maybe_received:  # freezes the show: only this very version may follow
+                run.record("api-uncertain", {"error": error.message}, leaves=True)
             raise StepFailed(error.message, retriable=error.retriable) from error
         run.file("Réponse SACD.xml", answer.body.encode(), "application/xml", received=True)
         run.transmission.warnings = "\n".join(
@@ -75,10 +77,18 @@ def sacd_send(run: Run) -> None:
             refusals = "; ".join(
                 f"{item.reference} : {item.message or item.field}" for item in answer.refusals
             )
-            # Refused representations are not declared: nothing to freeze, the user corrects.
             run.transmission.save(update_fields=["warnings"])
+            kept = {item.reference: item.number for item in answer.representations if item.number}
+            if kept:  # SACD keeps those: the show is frozen, a correction is a new version
+                run.record("api-partial", {"numbers": kept}, leaves=True)
+                raise StepFailed(
+                    f"La SACD a accepté {len(kept)} représentation(s) et en a refusé "
+                    f"{len(answer.refusals)}. Préparez une correction pour envoyer une nouvelle "
+                    f"version. Détail : {refusals}"
+                )
+            # Nothing was declared: nothing to freeze, the user corrects and sends again.
             raise StepFailed(
-                "La SACD n'a pas accepté toute la déclaration. Corrigez les représentations "
+                "La SACD n'a pas accepté la déclaration. Corrigez les représentations "
                 f"refusées puis renvoyez-la. Détail : {refusals}"
             )
         run.record("api", {"numbers": numbers, "sacd_date": answer.sacd_date}, leaves=True)

@@ -11,7 +11,7 @@ from django.utils import timezone
 from accounts.company_directory import DirectoryUnavailable, company_by_siren
 from accounts.models import Organisation
 from declarations.choices import Organism
-from declarations.forms import ShowDetailsForm
+from declarations.forms import TICKETING_FIELDS, ShowDetailsForm
 from declarations.models import (
     Attachment,
     Declaration,
@@ -47,7 +47,8 @@ def declaration_save(
     now = timezone.now()
     details.updated_at = now
     details.updated_by = user
-    changed: list[Performance] = []
+    edited: list[Performance] = []  # ticketing figures changed by the user
+    others: list[Performance] = []  # only what the sync never writes
     fields: set[str] = set()
     for performance_form in formset.forms:
         if not performance_form.has_changed():
@@ -56,12 +57,15 @@ def declaration_save(
         fields.update(name for name in performance_form.fields if name != "id")
         if performance_form.ticketing_changed:
             performance.user_edited_at = now
-            fields.add("user_edited_at")
-        changed.append(performance)
+            edited.append(performance)
+        else:
+            others.append(performance)
     with transaction.atomic():
         details.save()
-        if changed:
-            Performance.objects.bulk_update(changed, sorted(fields))
+        if edited:
+            Performance.objects.bulk_update(edited, sorted(fields | {"user_edited_at"}))
+        if others:  # figures a sync wrote since the page was shown are not overwritten
+            Performance.objects.bulk_update(others, sorted(fields - set(TICKETING_FIELDS)))
     return details
 
 

@@ -37,6 +37,7 @@ logger = logging.getLogger(__name__)
 SENT_BY_US = (Organism.SIBIL, Organism.SACD, Organism.SACEM)  # the likeliest to fail first
 RUN_TASK = "declarations.tasks.transmission_run"
 LOCK_NAMESPACE = 7312  # first key of pg_advisory_lock(int, int): "declaration transmission"
+RUN_TIMEOUT_SECONDS = 3600
 
 
 class NotReady(Exception):
@@ -71,12 +72,21 @@ def sending_plan(show: Show) -> Sending:
         status = declaration.status if declaration else DeclarationStatus.DRAFT
         if status == DeclarationStatus.SENDING:
             continue
-        if status == DeclarationStatus.SENT:
-            if not details.correcting:
-                continue
+        if status == DeclarationStatus.SENT and not details.correcting:
+            continue
+        # What already reached the organism (sent, or failed after part of it left) is
+        # corrected by a new version; the rest is sent, or sent again, in the same version.
+        if details.correcting and (status == DeclarationStatus.SENT or _version_left(declaration)):
             corrections.append(organism)
         organisms.append(organism)
     return Sending(organisms, corrections)
+
+
+def _version_left(declaration: Declaration | None) -> bool:
+    if declaration is None:
+        return False
+    latest = declaration.transmissions.filter(version=declaration.version).first()
+    return latest is not None and _left(latest)
 
 
 def show_problems(show: Show, organisms: list[str]) -> list[Problem]:
@@ -127,7 +137,7 @@ def declaration_send(show: Show, user: AbstractBaseUser) -> list[Transmission]:
             details.correcting = False
             details.save(update_fields=["correcting"])
         for item in transmissions:
-            transaction.on_commit(lambda pk=item.pk: async_task(RUN_TASK, pk))
+            transaction.on_commit(lambda pk=item.pk: _enqueue(pk))
     return transmissions
 
 
@@ -137,7 +147,9 @@ def _transmission_for(
     """The transmission of this version: a new one, or the earlier attempt of the same version
     when nothing of it left (it is sent with the new data) — one that partly left is resumed
     as it was, so that an organism never receives two different contents for one version."""
-    existing = declaration.transmissions.filter(version=declaration.version).first()
+    existing = (
+        declaration.transmissions.select_for_update().filter(version=declaration.version).first()
+    )
     if existing is None:
         return Transmission.objects.create(
             declaration=declaration,
@@ -148,7 +160,10 @@ def _transmission_for(
     if not _left(existing):
         existing.snapshot = snapshot.to_json()
         existing.steps = {}
-        existing.files.all().delete()
+        existing.attempts = 0  # a refusal of this version now would not be an earlier attempt's
+        for stored in existing.files.all():
+            stored.file.delete(save=False)
+            stored.delete()
     existing.status = TransmissionStatus.PENDING
     existing.error = ""
     existing.save()
@@ -158,6 +173,8 @@ def _transmission_for(
 def transmission_retry(transmission: Transmission) -> None:
     """Runs a failed transmission again, from the step where it stopped, with its data."""
     with transaction.atomic():
+        # The show first, as `declaration_send` does: a retry and a sending never interleave.
+        Show.objects.select_for_update().filter(declarations__transmissions=transmission).first()
         transmission = Transmission.objects.select_for_update().get(pk=transmission.pk)
         if transmission.status != TransmissionStatus.FAILED:
             return
@@ -167,7 +184,35 @@ def transmission_retry(transmission: Transmission) -> None:
         Declaration.objects.filter(pk=transmission.declaration_id).update(
             status=DeclarationStatus.SENDING, last_error=""
         )
-        transaction.on_commit(lambda: async_task(RUN_TASK, transmission.pk))
+        transaction.on_commit(lambda: _enqueue(transmission.pk))
+
+
+def _enqueue(transmission_id: int) -> None:
+    # A long tour sent to SIBIL makes one call per performance: more than the default timeout.
+    async_task(RUN_TASK, transmission_id, q_options={"timeout": RUN_TIMEOUT_SECONDS})
+
+
+def release_if_dead(transmission: Transmission) -> bool:
+    """A transmission "running" whose lock nobody holds lost its worker: it becomes failed, so
+    that the user can retry it (from the step where it stopped). True when it did."""
+    if transmission.status != TransmissionStatus.RUNNING:
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [LOCK_NAMESPACE, transmission.pk])
+        if not cursor.fetchone()[0]:
+            return False  # a worker is on it
+        try:
+            transmission.refresh_from_db()
+            if transmission.status != TransmissionStatus.RUNNING:
+                return False
+            _finish(
+                transmission,
+                "L'envoi a été interrompu (arrêt du serveur). Réessayez : ce qui est déjà parti "
+                "ne sera pas renvoyé.",
+            )
+            return True
+        finally:
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [LOCK_NAMESPACE, transmission.pk])
 
 
 def _left(transmission: Transmission) -> bool:
@@ -207,9 +252,9 @@ def _run(transmission_id: int) -> None:
         transmission.status = TransmissionStatus.RUNNING
         transmission.attempts += 1
         transmission.save(update_fields=["status", "attempts"])
-    snapshot = DeclarationSnapshot.from_json(transmission.snapshot)
     organism = transmission.declaration.organism
     try:
+        snapshot = DeclarationSnapshot.from_json(transmission.snapshot)
         senders.SENDERS[organism](Run(transmission, snapshot))
     except StepFailed as failure:
         _finish(transmission, failure.message)

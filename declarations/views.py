@@ -6,6 +6,8 @@ from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
@@ -76,7 +78,9 @@ def declaration_form(request: HttpRequest, show_id: int) -> HttpResponse:
             services.declaration_save(show, form, formset, request.user)
             messages.success(request, "La déclaration est enregistrée.")
             return redirect(_form_url(request, show))
-        messages.error(request, "Certains champs sont à corriger : voyez les messages en rouge.")
+        messages.error(
+            request, "La déclaration n'est pas enregistrée : des champs sont à corriger."
+        )
     return render(
         request,
         "declarations/form.html",
@@ -94,9 +98,27 @@ def declaration_form(request: HttpRequest, show_id: int) -> HttpResponse:
             "attachments": list(show.attachments.all()),
             "attachment_form": AttachmentForm(),
             "producer_suggestions": suggestions,
+            "error_summary": _error_summary(form, formset) if data is not None else [],
             **_transmissions(show),
         },
     )
+
+
+def _error_summary(form, formset) -> list[tuple[str, str, str]]:
+    """(anchor, label, message) of each field in error, in page order, for the list at the top
+    of the page (a long run has hundreds of fields)."""
+    summary = []
+    for bound_form, prefix in [(form, ""), *((f, _performance_label(f)) for f in formset.forms)]:
+        for name, errors in bound_form.errors.items():
+            if name in bound_form.fields and not bound_form.fields[name].widget.is_hidden:
+                field = bound_form[name]
+                summary.append((field.auto_id, f"{prefix}{field.label}", " ".join(errors)))
+    return summary
+
+
+def _performance_label(performance_form) -> str:
+    starts_at = timezone.localtime(performance_form.instance.starts_at)
+    return f"{date_format(starts_at, 'j F Y H:i')} – "
 
 
 def _producer_suggestions(show: Show) -> list[tuple[str, str]]:
@@ -118,6 +140,9 @@ def _transmissions(show: Show) -> dict:
         .prefetch_related("files")
         .order_by("-created_at", "-pk")
     )
+    for item in transmissions:  # a run whose worker died shows as failed, ready to retry
+        if transmission.release_if_dead(item):
+            item.refresh_from_db()
     running = any(item.status in ACTIVE for item in transmissions)
     return {"transmissions": transmissions, "running": running}
 
@@ -150,7 +175,9 @@ def declaration_review(request: HttpRequest, show_id: int) -> HttpResponse:
         declarant_name=request.user.get_full_name(),
         declarant_email=request.user.email,
     )
-    problems = transmission.show_problems(show, details.organisms)
+    problems = transmission.show_problems(show, plan.organisms) if plan.organisms else []
+    manual = [o for o in (Organism.CNM, Organism.ASTP) if o in details.organisms]
+    manual_problems = [p for p in transmission.show_problems(show, manual) if p.organism]
     return render(
         request,
         "declarations/review.html",
@@ -166,9 +193,8 @@ def declaration_review(request: HttpRequest, show_id: int) -> HttpResponse:
             "problems": problems,
             "settings_field": SETTINGS,
             "sibil_settings_field": SIBIL_SETTINGS,
-            "manual_organisms": [
-                o for o in (Organism.CNM, Organism.ASTP) if o in details.organisms
-            ],
+            "manual_organisms": manual,
+            "manual_problems": manual_problems,
             "manual_form": ManualDeclarationForm(),
         },
     )

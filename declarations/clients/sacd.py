@@ -112,9 +112,13 @@ class SacdError(Exception):
         retriable: bool = False,
         status: int | None = None,
         retry_after: float | None = None,
+        maybe_received: bool = False,
     ):
         super().__init__(message)
         self.message = message
+        # The declaration was sent and SACD may have recorded it (timeout, 5xx or unreadable
+        # answer while declaring): it must not be replaced by other figures in the same version.
+        self.maybe_received = maybe_received
         self.code = code  # SACD's error code ("ERR_WS_DEC_REF"…), when it gave one
         self.retriable = retriable
         self.status = status  # SACD's HTTP status, when it answered
@@ -284,7 +288,11 @@ class SacdClient:
             response = client.post(f"{self.base_url}{path}", data=form, params=params)
         except httpx.TimeoutException as error:
             logger.warning("SACD %s: timeout (%s).", path, type(error).__name__)
-            raise SacdError(TIMEOUT_DECLARING if declaring else TIMEOUT, retriable=True) from None
+            raise SacdError(
+                TIMEOUT_DECLARING if declaring else TIMEOUT,
+                retriable=True,
+                maybe_received=declaring,
+            ) from None
         except httpx.HTTPError as error:
             logger.warning("SACD %s: %s.", path, type(error).__name__)
             raise SacdError(UNREACHABLE, retriable=True) from None
@@ -302,6 +310,7 @@ class SacdClient:
                 retriable=True,
                 status=status,
                 retry_after=retry_after,
+                maybe_received=declaring,
             )
         raise SacdError(UNEXPECTED.format(status=status), code=_error_code(response), status=status)
 
@@ -316,7 +325,7 @@ def _unreadable(response: httpx.Response, *, declaring: bool) -> SacdError:
     recorded it, so a person must check before anything is sent again."""
     if declaring:
         logger.error("SACD answered a declaration unreadably (HTTP %s).", response.status_code)
-        return SacdError(UNREADABLE_DECLARATION, status=response.status_code)
+        return SacdError(UNREADABLE_DECLARATION, status=response.status_code, maybe_received=True)
     logger.warning("SACD answered unreadably (HTTP %s).", response.status_code)
     return SacdError(UNREADABLE, retriable=True, status=response.status_code)
 
@@ -337,7 +346,7 @@ def _answered_error(data: dict[str, Any], *, declaring: bool) -> SacdError:
     if not isinstance(error, dict) or not error.get("Code"):
         if declaring:
             logger.error("SACD answered a declaration with JSON that is not an error.")
-            return SacdError(UNREADABLE_DECLARATION, status=200)
+            return SacdError(UNREADABLE_DECLARATION, status=200, maybe_received=True)
         logger.warning("SACD answered JSON without the expected result.")
         return SacdError(UNREADABLE, retriable=True, status=200)
     code = str(error["Code"])

@@ -42,6 +42,7 @@ def field_group(field: forms.BoundField) -> SafeString:
         **widget.attrs,
         "required": field.field.required and field.form.use_required_attribute,
         "disabled": field.field.disabled,
+        "aria-invalid": "true" if errors else None,
     }
     if described:
         attrs["aria-describedby"] = " ".join(described)
@@ -61,6 +62,18 @@ def field_group(field: forms.BoundField) -> SafeString:
         if value is not None and value != "":
             attrs["value"] = widget.format_value(value)
         control = f"<input{_attributes(attrs)}>"
+    if field.field.show_hidden_initial:  # what the page showed, to tell the user's changes
+        initial = field.initial
+        if initial is None:
+            shown = ""
+        elif is_select:
+            shown = str(initial)
+        else:
+            shown = widget.format_value(initial)
+        control += (
+            f'<input type="hidden" name="{escape(field.html_initial_name)}" '
+            f'id="{escape(field.html_initial_id)}" value="{escape(str(shown or ""))}">'
+        )
     return mark_safe(f'<div class="{group}">{label}{control}{error}</div>')  # noqa: S308 - escaped above
 
 

@@ -3,7 +3,7 @@
    region whose content is replaced. */
 (function () {
   "use strict";
-  function poll(region) {
+  function poll(region, previous) {
     var block = region.querySelector("[data-live-url]");
     if (!block || block.getAttribute("data-active") !== "true" || !window.fetch) {
       return;
@@ -17,13 +17,18 @@
           return response.text();
         })
         .then(function (html) {
-          region.innerHTML = html;
-          poll(region);
+          if (html !== previous) {
+            /* Replaced only when it changed: the live region is not read again for nothing. */
+            region.innerHTML = html;
+          }
+          poll(region, html);
         })
         .catch(function () {
           /* The page still works: reloading it shows the latest status. */
         });
     }, 3000);
   }
-  document.querySelectorAll("[data-live-region]").forEach(poll);
+  document.querySelectorAll("[data-live-region]").forEach(function (region) {
+    poll(region, null);
+  });
 })();

@@ -5,6 +5,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from accounts.models import Role
+from declarations.forms import TICKETING_FIELDS
 from tests.factories import MembershipFactory
 from ticketing.models import Performance, Show, TicketingSystem
 
@@ -102,5 +103,8 @@ def form_data(show: Show, organisms=("sacem", "sacd"), **changes) -> dict:
         for name in ("bar", "catering", "programmes", "other"):
             for part in ("excl_vat", "incl_vat"):
                 data[f"{prefix}{name}_{part}"] = str(getattr(performance, f"{name}_{part}"))
+        # The values the page showed, posted back with the ticketing figures.
+        for name in TICKETING_FIELDS:
+            data[f"initial-{prefix}{name}"] = data[f"{prefix}{name}"]
     data.update(changes)
     return data

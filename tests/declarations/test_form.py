@@ -129,8 +129,9 @@ def test_a_performance_venue_needs_its_whole_address(client):
 def test_capacity_zero_is_refused(client):
     membership, show = prepared()
     client.force_login(membership.user)
-    response = client.post(url(show), form_data(show, **{"spectacle-capacity": "0"}))
-    assert "La jauge compte au moins une place." in response.content.decode()
+    response = client.post(url(show), form_data(show, **{"spectacle-capacity": "-1"}))
+    # Once under the field and once in the list of errors at the top, not twice per place.
+    assert response.content.decode().count("La jauge compte au moins une place.") == 2
 
 
 def test_a_frozen_show_cannot_be_changed(client):
@@ -180,3 +181,50 @@ def test_saving_many_performances_is_one_update(client, django_assert_max_num_qu
     with django_assert_max_num_queries(16):
         assert client.post(url(show), data).status_code == 302
     assert set(Performance.objects.filter(show=show).values_list("paid_tickets", flat=True)) == {97}
+
+
+def test_figures_a_sync_wrote_after_the_page_was_shown_are_kept(client):
+    membership, show = prepared()
+    client.force_login(membership.user)
+    data = form_data(show, **{"spectacle-capacity": "150"})  # the page as it was shown
+    Performance.objects.filter(show=show).update(paid_tickets=150)  # then a sync
+    assert client.post(url(show), data).status_code == 302
+    assert set(Performance.objects.filter(show=show).values_list("paid_tickets", flat=True)) == {
+        150
+    }
+    assert not Performance.objects.filter(show=show, user_edited_at__isnull=False).exists()
+
+
+def test_a_rate_outside_the_legal_list_survives_a_save(client):
+    membership, show = prepared()
+    Performance.objects.filter(show=show).update(vat_rate=Decimal("0.085"))
+    client.force_login(membership.user)
+    page = client.get(url(show)).content.decode()
+    assert '<option value="0.085" selected>8,5 %</option>' in page
+    data = form_data(show)  # posts each performance's 0.085 back, as the browser would
+    assert client.post(url(show), data).status_code == 302
+    assert set(Performance.objects.filter(show=show).values_list("vat_rate", flat=True)) == {
+        Decimal("0.085")
+    }
+
+
+def test_a_long_run_can_be_saved(client, settings):
+    membership, show = prepared(120)  # about 2,500 fields posted
+    client.force_login(membership.user)
+    assert client.post(url(show), form_data(show)).status_code == 302
+
+
+def test_an_incomplete_venue_of_its_own_is_refused_not_dropped(client):
+    membership, show = prepared()
+    client.force_login(membership.user)
+    data = form_data(show, **{"r-0-venue_city": "Villeurbanne"})
+    response = client.post(url(show), data)
+    assert "ou videz tous ces champs" in response.content.decode()
+
+
+def test_a_forged_rate_is_an_error_not_a_crash(client):
+    membership, show = prepared()
+    client.force_login(membership.user)
+    data = form_data(show, **{"r-0-vat_rate": "abc", "initial-r-0-vat_rate": "x"})
+    response = client.post(url(show), data)
+    assert response.status_code == 200

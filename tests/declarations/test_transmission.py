@@ -22,6 +22,7 @@ from declarations.transmission import (
     LOCK_NAMESPACE,
     NotReady,
     declaration_send,
+    release_if_dead,
     transmission_retry,
     transmission_run,
 )
@@ -184,7 +185,7 @@ def test_representations_refused_by_sacd_are_reported_and_freeze_nothing(
     send(show, user, django_capture_on_commit_callbacks)
     transmission = by_organism(show)["sacd"]
     assert transmission.status == TransmissionStatus.FAILED
-    assert "La SACD n'a pas accepté toute la déclaration" in transmission.error
+    assert "La SACD n'a pas accepté la déclaration" in transmission.error
     assert "déjà déclarée" in transmission.error
     show.refresh_from_db()
     assert show.frozen_at is None
@@ -202,12 +203,15 @@ def test_an_answer_lost_after_sacd_kept_the_declaration_is_not_declared_twice(
 
     def answer_lost(self, xml):
         declare(self, xml)  # SACD records it...
-        raise SacdError("Délai dépassé.", retriable=True)  # ...and the answer never arrives
+        # ...and the answer never arrives.
+        raise SacdError("Délai dépassé.", retriable=True, maybe_received=True)
 
     monkeypatch.setattr(SacdClient, "declare", answer_lost)
     send(show, user, django_capture_on_commit_callbacks)
     transmission = by_organism(show)["sacd"]
     assert transmission.status == TransmissionStatus.FAILED
+    show.refresh_from_db()
+    assert show.frozen_at is not None  # SACD may have it: no other figures in this version
     monkeypatch.setattr(SacdClient, "declare", declare)
     with django_capture_on_commit_callbacks(execute=True):
         transmission_retry(transmission)
@@ -316,3 +320,49 @@ def test_heavy_attachments_go_in_several_emails_each_sent_once(
         True
     ] * 3
     assert {"email", "email-2", "email-3"} <= set(transmission.steps)
+
+
+def test_a_run_whose_worker_died_shows_as_failed_and_can_be_retried(
+    ready, django_capture_on_commit_callbacks
+):
+    user, show = ready
+    details = show.details
+    details.organisms = ["sacd"]
+    details.save()
+    with django_capture_on_commit_callbacks(execute=False):
+        (transmission,) = declaration_send(show, user)
+    Transmission.objects.filter(pk=transmission.pk).update(status=TransmissionStatus.RUNNING)
+    transmission.refresh_from_db()
+    assert release_if_dead(transmission)
+    transmission.refresh_from_db()
+    assert transmission.status == TransmissionStatus.FAILED
+    assert "interrompu" in transmission.error
+    with django_capture_on_commit_callbacks(execute=True):
+        transmission_retry(transmission)
+    transmission.refresh_from_db()
+    assert transmission.status == TransmissionStatus.SUCCEEDED
+
+
+def test_a_correction_after_a_partly_accepted_sending_is_a_new_version(
+    ready, django_capture_on_commit_callbacks
+):
+    user, show = ready
+    details = show.details
+    details.organisms = ["sacd"]
+    details.save()
+    first = show.performances.order_by("starts_at").first()
+    # Declared elsewhere already: SACD refuses this one and accepts the other.
+    snapshot = snapshot_build(
+        show, details_for(show), [first], declarant_name="x", declarant_email=user.email
+    )
+    assert SacdClient.from_settings().declare(sacd_xml(snapshot)).accepted
+    send(show, user, django_capture_on_commit_callbacks)
+    transmission = by_organism(show)["sacd"]
+    assert transmission.status == TransmissionStatus.FAILED
+    assert "a accepté 1 représentation(s)" in transmission.error
+    show.refresh_from_db()
+    assert show.frozen_at is not None  # one representation is declared
+    correction_open(show, details_for(show))
+    send(show, user, django_capture_on_commit_callbacks)
+    latest = Transmission.objects.filter(declaration__organism="sacd").order_by("-version")[0]
+    assert (latest.version, latest.status) == (2, TransmissionStatus.SUCCEEDED)

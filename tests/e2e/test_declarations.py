@@ -32,8 +32,8 @@ def declarant_page(page):
 
 def save(page):
     page.get_by_role("button", name="Enregistrer").click()
-    errors = page.locator(".fr-error-text").all_inner_texts()
-    assert not errors, errors
+    errors = page.locator(".fr-error-text, [role=alert]").all_inner_texts()
+    assert not [e for e in errors if "enregistrée" not in e], errors
     expect(page.get_by_text("La déclaration est enregistrée.")).to_be_visible()
 
 
