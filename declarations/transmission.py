@@ -9,11 +9,13 @@ it). The show is frozen as soon as a step made something leave the platform.
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.utils import timezone
+from django_q.models import Schedule
 from django_q.tasks import async_task
 
 from declarations.building import details_for, snapshot_build
@@ -257,7 +259,7 @@ def _run(transmission_id: int) -> None:
         snapshot = DeclarationSnapshot.from_json(transmission.snapshot)
         senders.SENDERS[organism](Run(transmission, snapshot))
     except StepFailed as failure:
-        _finish(transmission, failure.message)
+        _finish(transmission, failure.message + _automatic_retry(transmission, failure))
     except Exception:
         logger.exception("Transmission %s failed unexpectedly", transmission.pk)
         _finish(
@@ -267,6 +269,30 @@ def _run(transmission_id: int) -> None:
         )
     else:
         _finish(transmission, "")
+
+
+# A failure that may pass by itself (timeout, organism down or overloaded) is tried again
+# automatically after these delays; then the user's "Réessayer" remains.
+AUTOMATIC_RETRY_DELAYS = (timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2))
+
+
+def _automatic_retry(transmission: Transmission, failure: StepFailed) -> str:
+    """Schedules the next automatic attempt when the failure is transient; the sentence that
+    tells the user, or ""."""
+    automatic = transmission.attempts - 1  # attempts so far, the first one excluded
+    if not failure.retriable or automatic >= len(AUTOMATIC_RETRY_DELAYS):
+        return ""
+    next_run = timezone.now() + AUTOMATIC_RETRY_DELAYS[automatic]
+    Schedule.objects.create(
+        name=f"transmission-{transmission.pk}-{transmission.attempts}",
+        func=RUN_TASK,
+        args=repr((transmission.pk,)),
+        schedule_type=Schedule.ONCE,
+        next_run=next_run,
+        repeats=1,
+    )
+    at = timezone.localtime(next_run).strftime("%H:%M")
+    return f" Nouvel essai automatique vers {at} ; vous pouvez aussi réessayer dès maintenant."
 
 
 def _finish(transmission: Transmission, error: str) -> None:

@@ -1,11 +1,14 @@
 """Sending declarations end to end: the real tasks, the SACD and SIBIL sandboxes, the e-mail
 pipeline; pre-flight checks that change nothing; retries that repeat nothing; corrections."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.core import mail
 from django.db import connections
+from django.utils import timezone
+from django_q.models import Schedule
 
 from declarations import agencies
 from declarations.building import details_for, snapshot_build
@@ -366,3 +369,40 @@ def test_a_correction_after_a_partly_accepted_sending_is_a_new_version(
     send(show, user, django_capture_on_commit_callbacks)
     latest = Transmission.objects.filter(declaration__organism="sacd").order_by("-version")[0]
     assert (latest.version, latest.status) == (2, TransmissionStatus.SUCCEEDED)
+
+
+def test_a_transient_failure_is_tried_again_automatically(
+    ready, django_capture_on_commit_callbacks
+):
+    user, show = ready
+    details = show.details
+    details.organisms = ["sacd"]
+    details.save()
+    with faults.inject("sacd", faults.Fault.UNAVAILABLE):
+        send(show, user, django_capture_on_commit_callbacks)
+    transmission = by_organism(show)["sacd"]
+    assert transmission.status == TransmissionStatus.FAILED
+    assert "Nouvel essai automatique vers" in transmission.error
+    (scheduled,) = Schedule.objects.filter(func="declarations.tasks.transmission_run")
+    assert scheduled.schedule_type == Schedule.ONCE
+    assert timezone.now() + timedelta(minutes=4) < scheduled.next_run
+    transmission_run(transmission.pk)  # what the cluster runs at that time
+    transmission.refresh_from_db()
+    assert transmission.status == TransmissionStatus.SUCCEEDED
+    assert len(sacd.received) == 1
+
+
+def test_a_permanent_failure_is_not_retried_automatically(
+    ready, django_capture_on_commit_callbacks
+):
+    user, show = ready
+    show.organisation.sacd_id = "7654321"  # unknown to SACD
+    show.organisation.save()
+    details = show.details
+    details.organisms = ["sacd"]
+    details.save()
+    send(show, user, django_capture_on_commit_callbacks)
+    transmission = by_organism(show)["sacd"]
+    assert transmission.status == TransmissionStatus.FAILED
+    assert "télétransmission" in transmission.error
+    assert not Schedule.objects.exists()
