@@ -202,36 +202,38 @@ class Attachment(models.Model):
         return self.name
 
 
-class SacemAgency(models.Model):
+class Agency(models.Model):
+    """An organism's regional delegation, which receives documents by e-mail."""
+
+    name = models.CharField("nom", max_length=200)
+    email = models.EmailField("adresse e-mail", unique=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SacemAgency(Agency):
     """A SACEM delegation and the postal codes it covers (exact codes)."""
 
-    name = models.CharField("nom", max_length=200)
-    email = models.EmailField("adresse e-mail", unique=True)
     postal_codes = ArrayField(models.CharField(max_length=5), default=list)
 
-    class Meta:
+    class Meta(Agency.Meta):
         verbose_name = "délégation SACEM"
         verbose_name_plural = "délégations SACEM"
-        ordering = ["name"]
-
-    def __str__(self) -> str:
-        return self.name
 
 
-class SacdAgency(models.Model):
+class SacdAgency(Agency):
     """A SACD delegation and the postal-code prefixes it covers (département, or longer)."""
 
-    name = models.CharField("nom", max_length=200)
-    email = models.EmailField("adresse e-mail", unique=True)
     postal_code_prefixes = ArrayField(models.CharField(max_length=5), default=list)
 
-    class Meta:
+    class Meta(Agency.Meta):
         verbose_name = "délégation SACD"
         verbose_name_plural = "délégations SACD"
-        ordering = ["name"]
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class SibilAccount(models.Model):

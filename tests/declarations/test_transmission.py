@@ -70,6 +70,13 @@ def ready():
     return membership.user, show
 
 
+def only(show, *organisms: str) -> None:
+    """The show is declared to these organisms alone."""
+    details = show.details
+    details.organisms = list(organisms)
+    details.save()
+
+
 def send(show, user, capture):
     with capture(execute=True):
         return declaration_send(show, user)
@@ -181,9 +188,7 @@ def test_representations_refused_by_sacd_are_reported_and_freeze_nothing(
     ready, django_capture_on_commit_callbacks
 ):
     user, show = ready
-    details = show.details
-    details.organisms = ["sacd"]
-    details.save()
+    only(show, "sacd")
     assert declare_directly(show, user).accepted  # declared elsewhere already
     send(show, user, django_capture_on_commit_callbacks)
     transmission = by_organism(show)["sacd"]
@@ -199,9 +204,7 @@ def test_an_answer_lost_after_sacd_kept_the_declaration_is_not_declared_twice(
     ready, django_capture_on_commit_callbacks, monkeypatch
 ):
     user, show = ready
-    details = show.details
-    details.organisms = ["sacd"]
-    details.save()
+    only(show, "sacd")
     declare = SacdClient.declare
 
     def answer_lost(self, xml):
@@ -255,9 +258,7 @@ def test_sibil_refusing_the_credentials_fails_with_what_to_do(
 ):
     user, show = ready
     sibil_account_save(show.organisation, sibil.DEMO_USERNAME, "wrong")
-    details = show.details
-    details.organisms = ["sibil"]
-    details.save()
+    only(show, "sibil")
     send(show, user, django_capture_on_commit_callbacks)
     transmission = by_organism(show)["sibil"]
     assert transmission.status == TransmissionStatus.FAILED
@@ -270,9 +271,7 @@ def test_a_sending_left_running_by_a_dead_worker_is_taken_up_by_the_task_again(
     ready, django_capture_on_commit_callbacks
 ):
     user, show = ready
-    details = show.details
-    details.organisms = ["sacd"]
-    details.save()
+    only(show, "sacd")
     with django_capture_on_commit_callbacks(execute=False):  # queued, no worker yet
         (transmission,) = declaration_send(show, user)
     Transmission.objects.filter(pk=transmission.pk).update(status=TransmissionStatus.RUNNING)
@@ -286,9 +285,7 @@ def test_a_transmission_another_worker_runs_is_left_alone(
     ready, django_capture_on_commit_callbacks
 ):
     user, show = ready
-    details = show.details
-    details.organisms = ["sacd"]
-    details.save()
+    only(show, "sacd")
     with django_capture_on_commit_callbacks(execute=False):
         (transmission,) = declaration_send(show, user)
     other = connections.create_connection("default")
@@ -307,9 +304,7 @@ def test_heavy_attachments_go_in_several_emails_each_sent_once(
     ready, django_capture_on_commit_callbacks
 ):
     user, show = ready
-    details = show.details
-    details.organisms = ["sacem"]
-    details.save()
+    only(show, "sacem")
     heavy = PDF + b"0" * (4 * 1024 * 1024)
     for index in range(3):
         attachment_add(show, name=f"programme-{index}.pdf", data=heavy, kind="other", user=user)
@@ -329,9 +324,7 @@ def test_a_run_whose_worker_died_shows_as_failed_and_can_be_retried(
     ready, django_capture_on_commit_callbacks
 ):
     user, show = ready
-    details = show.details
-    details.organisms = ["sacd"]
-    details.save()
+    only(show, "sacd")
     with django_capture_on_commit_callbacks(execute=False):
         (transmission,) = declaration_send(show, user)
     Transmission.objects.filter(pk=transmission.pk).update(status=TransmissionStatus.RUNNING)
@@ -350,9 +343,7 @@ def test_a_correction_after_a_partly_accepted_sending_is_a_new_version(
     ready, django_capture_on_commit_callbacks
 ):
     user, show = ready
-    details = show.details
-    details.organisms = ["sacd"]
-    details.save()
+    only(show, "sacd")
     first = show.performances.order_by("starts_at").first()
     # Declared elsewhere already: SACD refuses this one and accepts the other.
     snapshot = snapshot_build(
@@ -375,9 +366,7 @@ def test_a_transient_failure_is_tried_again_automatically(
     ready, django_capture_on_commit_callbacks
 ):
     user, show = ready
-    details = show.details
-    details.organisms = ["sacd"]
-    details.save()
+    only(show, "sacd")
     with faults.inject("sacd", faults.Fault.UNAVAILABLE):
         send(show, user, django_capture_on_commit_callbacks)
     transmission = by_organism(show)["sacd"]
@@ -398,9 +387,7 @@ def test_a_permanent_failure_is_not_retried_automatically(
     user, show = ready
     show.organisation.sacd_id = "7654321"  # unknown to SACD
     show.organisation.save()
-    details = show.details
-    details.organisms = ["sacd"]
-    details.save()
+    only(show, "sacd")
     send(show, user, django_capture_on_commit_callbacks)
     transmission = by_organism(show)["sacd"]
     assert transmission.status == TransmissionStatus.FAILED
