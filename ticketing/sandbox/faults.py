@@ -24,6 +24,11 @@ class Fault(enum.Enum):
     CREDENTIALS_REFUSED = "credentials_refused"  # the provider's answer to revoked credentials
 
 
+# The faults every service answers the same way (`fault_response`); the others are per service.
+TRANSPORT_FAULTS = frozenset(
+    {Fault.TIMEOUT, Fault.SERVER_ERROR, Fault.UNAVAILABLE, Fault.MALFORMED, Fault.RATE_LIMITED}
+)
+
 RETRY_AFTER_SECONDS = 30
 MAINTENANCE_PAGE = """<!DOCTYPE html>
 <html lang="fr">

@@ -95,13 +95,7 @@ def tier_id(performance: FakePerformance, category_id: int) -> int:
 
 def handle(request: httpx.Request, path: str) -> httpx.Response:
     fault = faults.active(SERVICE)
-    if fault in (
-        Fault.TIMEOUT,
-        Fault.SERVER_ERROR,
-        Fault.UNAVAILABLE,
-        Fault.MALFORMED,
-        Fault.RATE_LIMITED,
-    ):
+    if fault in faults.TRANSPORT_FAULTS:
         return faults.fault_response(
             fault, request, error=_error, normal=lambda: _answer(request, path, None)
         )

@@ -140,13 +140,7 @@ def handle(request: httpx.Request, path: str) -> httpx.Response:
     if not request.headers.get("User-Agent", "").startswith("Mozilla/"):
         return _html(403, FIREWALL_PAGE)
     fault = faults.active(SERVICE)
-    if fault in (
-        Fault.TIMEOUT,
-        Fault.SERVER_ERROR,
-        Fault.UNAVAILABLE,
-        Fault.MALFORMED,
-        Fault.RATE_LIMITED,
-    ):
+    if fault in faults.TRANSPORT_FAULTS:
         return faults.fault_response(
             fault,
             request,

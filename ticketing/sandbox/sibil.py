@@ -135,13 +135,7 @@ def stored(username: str | None = None) -> list[dict[str, Any]]:
 
 def handle(request: httpx.Request, path: str) -> httpx.Response:
     fault = faults.active(SERVICE)
-    if fault in (
-        Fault.TIMEOUT,
-        Fault.SERVER_ERROR,
-        Fault.UNAVAILABLE,
-        Fault.MALFORMED,
-        Fault.RATE_LIMITED,
-    ):
+    if fault in faults.TRANSPORT_FAULTS:
         return faults.fault_response(
             fault, request, error=_problem, normal=lambda: _answer(request, path, None)
         )
